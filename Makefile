@@ -1,0 +1,27 @@
+# Entry points for people and CI. `make help` lists them.
+SHELL := /bin/bash
+CARGO ?= cargo
+
+.PHONY: help setup build test test-rust test-python lint fmt demo
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+setup: ## Install the Python tools the tests use into .venv (idempotent)
+	@./scripts/setup.sh
+
+build: ## Build every binary of the workspace (debug)
+	$(CARGO) build --workspace --bins
+
+test: setup ## Run every test suite: formatting, lints, Rust tests, Python conformance suites
+	./scripts/test.sh
+
+lint: ## Formatting and clippy, as CI runs them
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+fmt: ## Format the Rust code
+	$(CARGO) fmt --all
+
+demo: setup build ## Start the simulated environment locally and print how to use it
+	./scripts/demo.sh

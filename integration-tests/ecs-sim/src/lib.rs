@@ -1,0 +1,1 @@
+//! ECS OpenAPI simulator (being built).
