@@ -1,0 +1,114 @@
+"""The chart renders with real Helm for every ci/ value set, lints clean, and every object
+passes the Kubernetes schemas (strict: unknown fields are errors)."""
+
+from __future__ import annotations
+
+import pytest
+
+import chartkit
+from conftest import CI_VALUES
+
+EXPECTED_SETS = {"default", "access-key", "existing-secret", "rrsa-cert-manager", "ha", "minimal"}
+
+
+def test_ci_value_sets_cover_the_combinations():
+    assert EXPECTED_SETS <= set(CI_VALUES), f"missing ci value sets: {EXPECTED_SETS - set(CI_VALUES)}"
+
+
+@pytest.mark.parametrize("name", sorted(CI_VALUES))
+def test_every_object_passes_kubernetes_schemas(renders, name):
+    unchecked = set()
+    for manifest in renders[name].manifests:
+        if not chartkit.validate(manifest):
+            unchecked.add((manifest.obj["apiVersion"], manifest.kind))
+
+    assert unchecked <= chartkit.THIRD_PARTY_KINDS
+
+
+@pytest.mark.parametrize("name", sorted(CI_VALUES))
+def test_helm_lint_strict_has_no_errors(name):
+    assert chartkit.lint_errors(CI_VALUES[name]) == []
+
+
+def test_lint_check_can_fail():
+    """lint_errors is not vacuous: lint with an invalid value set reports it."""
+    errors = chartkit.lint_errors({**CI_VALUES["default"], "region": "Hangzhou"})
+    assert any("/region" in error for error in errors), errors
+
+
+def test_validation_rejects_a_broken_object(default_render):
+    deployment = next(m for m in default_render.manifests if m.kind == "Deployment")
+    broken = chartkit.Manifest(deployment.template, {**deployment.obj, "bogusField": 1})
+
+    with pytest.raises(ValueError, match="bogusField"):
+        chartkit.validate(broken)
+
+
+def test_default_render_has_every_component(default_render):
+    for kind in ("Deployment", "ServiceAccount", "PodDisruptionBudget", "NetworkPolicy"):
+        components = {
+            m.obj["metadata"]["labels"]["app.kubernetes.io/component"]
+            for m in default_render.of_kind(kind)
+        }
+        assert components == set(chartkit.COMPONENTS), kind
+
+    services = {m.name for m in default_render.of_kind("Service")}
+    assert services == {
+        "storage-snapshot-manager-ecs-gateway",
+        *(f"storage-snapshot-manager-{c}-metrics" for c in chartkit.COMPONENTS),
+    }
+
+
+def test_replicas_follow_values(renders):
+    for name, expected in (("ha", 3), ("minimal", 1), ("default", 2)):
+        for m in renders[name].of_kind("Deployment"):
+            assert m.obj["spec"]["replicas"] == expected, (name, str(m))
+
+
+def test_service_monitor_only_when_enabled(renders):
+    assert renders["default"].of_kind("ServiceMonitor") == []
+
+    [monitor] = renders["rrsa-cert-manager"].of_kind("ServiceMonitor")
+    spec = monitor.obj["spec"]
+    assert monitor.obj["metadata"]["labels"]["release"] == "prometheus"
+    assert spec["endpoints"][0]["port"] == "metrics"
+    selected = spec["selector"]["matchLabels"]
+    metrics_services = [
+        m for m in renders["rrsa-cert-manager"].of_kind("Service")
+        if selected.items() <= m.obj["metadata"]["labels"].items()
+    ]
+    assert len(metrics_services) == len(chartkit.COMPONENTS)
+    for service in metrics_services:
+        assert [p["name"] for p in service.obj["spec"]["ports"]] == ["metrics"]
+
+
+def test_volume_snapshot_class_is_optional(renders):
+    [vsc] = renders["default"].of_kind("VolumeSnapshotClass")
+    assert vsc.name == "default-snapclass"
+    assert vsc.obj["driver"] == "diskplugin.csi.alibabacloud.com"
+    assert renders["minimal"].of_kind("VolumeSnapshotClass") == []
+
+
+def test_snapshot_class_flag_matches_the_class(renders):
+    for name in ("default", "ha"):
+        rendered = renders[name]
+        [vsc] = rendered.of_kind("VolumeSnapshotClass")
+        args = rendered.get("Deployment", "storage-snapshot-manager-snapshot-reconciler")[
+            "spec"]["template"]["spec"]["containers"][0]["args"]
+        assert f"--snapshot-class={vsc.name}" in args
+
+
+def test_crds_shipped_in_the_chart_are_valid(chart):
+    """Whatever lies in crds/ (not part of render output) passes the CRD schema."""
+    for name in chartkit.validate_crds(chart):
+        assert name.startswith("storage-snapshot-manager/crds/")
+
+
+def test_notes_tell_the_operator_what_to_check(renders):
+    notes = renders["default"].notes
+    assert "kubectl -n kube-system get deploy" in notes
+    assert "volumesnapshotpolicies.storage.alibabacloud.com" in notes
+    assert "networkPolicy.apiServer.cidrs" in notes, "offline render must warn about API egress"
+
+    assert "networkPolicy.apiServer.cidrs" not in renders["access-key"].notes
+    assert "get certificate" in renders["rrsa-cert-manager"].notes

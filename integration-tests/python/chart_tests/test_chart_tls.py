@@ -1,0 +1,161 @@
+"""Mutual TLS wiring: the certificates the chart makes (or asks cert-manager for) carry the
+identities the gateway's allow-list names, and the names the controllers dial."""
+
+from __future__ import annotations
+
+import base64
+import urllib.parse
+
+import pytest
+import yaml
+from cryptography import x509
+from cryptography.x509.oid import ExtendedKeyUsageOID
+
+import chartkit
+from conftest import CI_VALUES
+
+PREFIX = "storage-snapshot-manager"
+
+
+def _args(rendered, component):
+    deployment = rendered.get("Deployment", f"{PREFIX}-{component}")
+    return deployment["spec"]["template"]["spec"]["containers"][0]["args"]
+
+
+def _flag(args, flag):
+    values = [a.split("=", 1)[1] for a in args if a.startswith(f"--{flag}=")]
+    assert len(values) == 1, f"--{flag} given {len(values)} times in {args}"
+    return values[0]
+
+
+def _callers(rendered):
+    config = rendered.get("ConfigMap", f"{PREFIX}-ecs-gateway-callers")
+    return yaml.safe_load(config["data"]["callers.yaml"])["callers"]
+
+
+def _cert(secret, key="tls.crt"):
+    return x509.load_pem_x509_certificate(base64.b64decode(secret["data"][key]))
+
+
+def _dns_names(cert):
+    return cert.extensions.get_extension_for_class(
+        x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName)
+
+
+def _usages(cert):
+    return set(cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value)
+
+
+def _gateway_host(rendered, component="policy-listener"):
+    return urllib.parse.urlsplit(_flag(_args(rendered, component), "gateway-endpoint")).hostname
+
+
+@pytest.mark.parametrize("name", ["default", "access-key", "existing-secret", "minimal"])
+def test_generated_certificates_name_the_callers_the_allow_list_lists(renders, name):
+    rendered = renders[name]
+    ca = _cert(rendered.get("Secret", f"{PREFIX}-ca"))
+    callers = {c["identity"]: c for c in _callers(rendered)}
+
+    gateway_secret = rendered.get("Secret", f"{PREFIX}-ecs-gateway-tls")
+    gateway = _cert(gateway_secret)
+    gateway.verify_directly_issued_by(ca)
+    assert _cert(gateway_secret, "ca.crt") == ca
+    assert ExtendedKeyUsageOID.SERVER_AUTH in _usages(gateway)
+    assert _gateway_host(rendered) in _dns_names(gateway)
+
+    for component in chartkit.CONTROLLERS:
+        secret = rendered.get("Secret", f"{PREFIX}-{component}-tls")
+        cert = _cert(secret)
+        cert.verify_directly_issued_by(ca)
+        assert _cert(secret, "ca.crt") == ca, "the controller must trust the gateway's CA"
+        assert ExtendedKeyUsageOID.CLIENT_AUTH in _usages(cert)
+        [identity] = _dns_names(cert)
+        assert identity in callers, f"{component} presents {identity}, not in the allow-list"
+        assert _gateway_host(rendered, component) == _gateway_host(rendered)
+
+
+@pytest.mark.parametrize("name", ["rrsa-cert-manager", "ha"])
+def test_cert_manager_certificates_name_the_callers_the_allow_list_lists(renders, name):
+    rendered = renders[name]
+    certificates = {m.name: m.obj["spec"] for m in rendered.of_kind("Certificate")}
+    callers = {c["identity"] for c in _callers(rendered)}
+
+    ca = certificates.pop(f"{PREFIX}-ca")
+    assert ca["isCA"] is True
+    gateway = certificates.pop(f"{PREFIX}-ecs-gateway")
+    assert _gateway_host(rendered) in gateway["dnsNames"]
+    assert "server auth" in gateway["usages"]
+
+    assert set(certificates) == {f"{PREFIX}-{c}" for c in chartkit.CONTROLLERS}
+    for component in chartkit.CONTROLLERS:
+        spec = certificates[f"{PREFIX}-{component}"]
+        assert spec["secretName"] == f"{PREFIX}-{component}-tls"
+        assert spec["usages"][0] == "client auth"
+        assert spec["issuerRef"]["name"] == f"{PREFIX}-ca"
+        assert len(spec["commonName"]) <= 64, "cert-manager refuses longer common names"
+        [identity] = spec["dnsNames"]
+        assert identity in callers
+
+    assert rendered.of_kind("Secret") == [], "cert-manager owns every TLS secret"
+
+
+def test_cert_manager_issuer_is_self_signed_unless_one_is_given(renders):
+    def issuers(rendered):
+        return sorted(m.name for m in rendered.of_kind("Issuer"))
+
+    assert issuers(renders["rrsa-cert-manager"]) == [f"{PREFIX}-ca", f"{PREFIX}-selfsigned"]
+    assert issuers(renders["ha"]) == [f"{PREFIX}-ca"]
+    ca = renders["ha"].get("Certificate", f"{PREFIX}-ca")
+    assert ca["spec"]["issuerRef"] == {"name": "cluster-ca", "kind": "ClusterIssuer",
+                                       "group": "cert-manager.io"}
+
+
+@pytest.mark.parametrize("name", sorted(CI_VALUES))
+def test_allow_list_grants_each_controller_its_configured_rpcs(renders, name):
+    rendered = renders[name]
+    values = CI_VALUES[name]
+    token_review = values.get("ecsGateway", {}).get("auth", {}).get("tokenReview", {}).get(
+        "enabled", False)
+    callers = _callers(rendered)
+    identities = [c["identity"] for c in callers]
+    assert len(identities) == len(set(identities)), "the gateway refuses duplicate identities"
+
+    defaults = yaml.safe_load((chartkit.CHART_DIR / "values.yaml").read_text())
+    for component, key in (("policy-listener", "policyListener"),
+                           ("pvc-reconciler", "pvcReconciler"),
+                           ("snapshot-reconciler", "snapshotReconciler")):
+        expected = values.get(key, {}).get("gateway", defaults[key]["gateway"])
+        mine = [c for c in callers if f"{PREFIX}-{component}" in c["identity"]]
+        assert len(mine) == (2 if token_review else 1), f"{name}/{component}: {mine}"
+        for entry in mine:
+            assert set(entry) == {"identity", "rpcs", "weight"}
+            assert entry["rpcs"] == expected["rpcs"]
+            assert entry["weight"] == expected["weight"]
+        if token_review:
+            assert f"system:serviceaccount:{chartkit.NAMESPACE}:{PREFIX}-{component}" in (
+                c["identity"] for c in mine)
+
+    for extra in values.get("ecsGateway", {}).get("extraCallers", []):
+        assert {**extra, "weight": extra.get("weight", 1)} in callers
+
+
+def test_token_review_wiring(renders):
+    rendered = renders["access-key"]
+    gateway_args = _args(rendered, "ecs-gateway")
+    audience = _flag(gateway_args, "token-audience")
+    assert "--token-review" in gateway_args
+
+    for component in chartkit.CONTROLLERS:
+        args = _args(rendered, component)
+        token_file = _flag(args, "gateway-token-file")
+        pod = rendered.get("Deployment", f"{PREFIX}-{component}")["spec"]["template"]["spec"]
+        [volume] = [v for v in pod["volumes"] if v["name"] == "gateway-token"]
+        [source] = volume["projected"]["sources"]
+        assert source["serviceAccountToken"]["audience"] == audience
+        [mount] = [m for m in pod["containers"][0]["volumeMounts"]
+                   if m["name"] == "gateway-token"]
+        assert token_file == f"{mount['mountPath']}/{source['serviceAccountToken']['path']}"
+
+    default = renders["default"]
+    assert "--token-review" not in _args(default, "ecs-gateway")
+    assert not any(a.startswith("--gateway-token-file") for a in _args(default, "pvc-reconciler"))
