@@ -3,6 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 
 .PHONY: help setup build test test-rust test-python lint fmt demo
+.PHONY: chart-lint chart-render chart-validate images
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -25,3 +26,15 @@ fmt: ## Format the Rust code
 
 demo: setup build ## Start the simulated environment locally and print how to use it
 	./scripts/demo.sh
+
+chart-lint: setup ## helm lint --strict the chart with every ci/*-values.yaml (Helm SDK, no binary)
+	.venv/bin/python scripts/chart.py lint
+
+chart-render: setup ## Print the chart's manifests; VALUES=file (default: ci/default-values.yaml)
+	@.venv/bin/python scripts/chart.py render $(VALUES)
+
+chart-validate: setup ## Validate every ci/ render and crds/ against the Kubernetes 1.35 schemas
+	.venv/bin/python scripts/chart.py validate
+
+images: ## Build the multi-binary container image (needs a reachable docker or podman engine)
+	./scripts/build-images.sh
