@@ -117,7 +117,7 @@ spec:
             {{- if $tokenReview.enabled }}
             - --gateway-token-file=/var/run/secrets/storage-snapshot-manager/gateway-token/token
             {{- end }}
-            - --leader-election-namespace={{ $root.Release.Namespace }}
+            - --lease-namespace={{ $root.Release.Namespace }}
             - --lease-name={{ $name }}
             - --default-time-zone={{ $root.Values.defaultTimeZone }}
             {{- range $root.Values.csiDrivers }}

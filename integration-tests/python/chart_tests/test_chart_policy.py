@@ -359,7 +359,7 @@ def test_lease_access_is_limited_to_the_components_own_lease(default_render):
         args = default_render.get("Deployment", name)["spec"]["template"]["spec"][
             "containers"][0]["args"]
         assert f"--lease-name={name}" in args
-        assert f"--leader-election-namespace={chartkit.NAMESPACE}" in args
+        assert f"--lease-namespace={chartkit.NAMESPACE}" in args
 
 
 @pytest.mark.parametrize("name", SETS)

@@ -1,0 +1,80 @@
+"""The deployment contract: every flag the chart passes is documented in the chart README, and
+every built service binary accepts the flags the chart passes to it (clap refuses unknown
+flags, so a mismatch would be a crash loop in the cluster)."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+
+import pytest
+
+import chartkit
+from conftest import CI_VALUES
+
+README = chartkit.CHART_DIR / "README.md"
+
+
+def _flags(arg: str) -> str:
+    return arg.split("=", 1)[0]
+
+
+@pytest.fixture(scope="module")
+def chart_flags(renders) -> dict[str, set[str]]:
+    """{component: every flag the chart passes it, over all ci/ value sets}."""
+    flags: dict[str, set[str]] = {c: set() for c in chartkit.COMPONENTS}
+    for name, rendered in renders.items():
+        values = CI_VALUES[name]
+        for component, pod in chartkit.pod_specs(rendered):
+            key = {"ecs-gateway": "ecsGateway", "policy-listener": "policyListener",
+                   "pvc-reconciler": "pvcReconciler",
+                   "snapshot-reconciler": "snapshotReconciler"}[component]
+            extra = set(values.get(key, {}).get("extraArgs", []))
+            flags[component] |= {_flags(a) for a in pod["containers"][0]["args"]
+                                 if a not in extra}
+    return flags
+
+
+def test_every_flag_is_documented_in_the_readme(chart_flags):
+    documented = set(re.findall(r"`(--[a-z0-9-]+)", README.read_text()))
+    for component, flags in chart_flags.items():
+        assert flags <= documented, f"{component}: undocumented {sorted(flags - documented)}"
+
+
+def test_every_component_gets_the_shared_runtime_flags(chart_flags):
+    for component, flags in chart_flags.items():
+        assert {"--admin-addr", "--log-format", "--log-level"} <= flags, component
+    for component in chartkit.CONTROLLERS:
+        assert {"--cluster-id", "--gateway-endpoint", "--gateway-ca-file", "--gateway-cert-file",
+                "--gateway-key-file", "--lease-name", "--lease-namespace",
+                "--default-time-zone", "--csi-driver"} <= chart_flags[component], component
+
+
+def _binaries() -> dict[str, str]:
+    """{bin name: path} for the workspace's binary targets (built by CI before pytest)."""
+    metadata = json.loads(subprocess.run(
+        ["cargo", "metadata", "--format-version", "1", "--no-deps", "--offline"],
+        cwd=chartkit.REPO, check=True, capture_output=True, text=True, timeout=60).stdout)
+    target = metadata["target_directory"]
+    return {t["name"]: f"{target}/debug/{t['name']}"
+            for p in metadata["packages"] for t in p["targets"] if "bin" in t["kind"]}
+
+
+@pytest.mark.parametrize("component", chartkit.COMPONENTS)
+def test_the_service_binary_accepts_the_chart_flags(chart_flags, component):
+    binaries = _binaries()
+    if component not in binaries:
+        pytest.skip(f"the workspace has no `{component}` binary yet")
+    try:
+        help_run = subprocess.run([binaries[component], "--help"], capture_output=True,
+                                  text=True, timeout=30)
+    except FileNotFoundError:
+        pytest.fail(f"{binaries[component]} is not built; run `cargo build --workspace --bins`")
+    if help_run.returncode == 0 and not help_run.stdout.strip():
+        pytest.skip(f"`{component}` has no command line yet (empty --help)")
+    assert help_run.returncode == 0, help_run.stderr
+
+    accepted = set(re.findall(r"(--[a-z0-9][a-z0-9-]*)", help_run.stdout))
+    missing = chart_flags[component] - accepted
+    assert not missing, f"{component} --help does not list {sorted(missing)}"
