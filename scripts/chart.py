@@ -4,6 +4,7 @@
     scripts/chart.py lint                 # helm lint --strict with every ci/*-values.yaml
     scripts/chart.py render [VALUES]      # manifests for VALUES (default ci/default-values.yaml)
     scripts/chart.py validate             # every ci/ render + crds/ against Kubernetes schemas
+    scripts/chart.py export DIR [VALUES]  # what the services get, as files, for local runs
 
 The checks are the ones CI's chart tests use (integration-tests/python/chart_tests/chartkit.py).
 """
@@ -16,6 +17,9 @@ import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]
                        / "integration-tests" / "python" / "chart_tests"))
+
+import base64  # noqa: E402
+import json  # noqa: E402
 
 import helm_python as helm  # noqa: E402
 import yaml  # noqa: E402
@@ -74,6 +78,45 @@ def validate() -> int:
     return 1 if failed else 0
 
 
+RBAC_KINDS = ("ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding")
+
+
+def export(directory: str, values_file: str | None) -> int:
+    """Writes what each component gets from the chart, so simulators and end-to-end tests run
+    the binaries exactly as the chart would: per component `args.json` (command line) and its
+    TLS files, the gateway's `callers.yaml`, and `rbac.yaml` (all RBAC objects)."""
+    path = pathlib.Path(values_file) if values_file else chartkit.CI_VALUES_DIR / "default-values.yaml"
+    try:
+        values = yaml.safe_load(path.read_text()) or {}
+        rendered = chartkit.render(chartkit.load_chart(), values)
+    except (OSError, yaml.YAMLError, helm.HelmError) as err:
+        print(f"export {path}: {err}", file=sys.stderr)
+        return 1
+    if not rendered.of_kind("Secret") or not any(
+            m.name.endswith("-tls") for m in rendered.of_kind("Secret")):
+        print("export: needs tls.mode=generated (cert-manager makes the certificates in-cluster)",
+              file=sys.stderr)
+        return 1
+
+    out = pathlib.Path(directory)
+    for component, pod in chartkit.pod_specs(rendered):
+        folder = out / component
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "args.json").write_text(json.dumps(pod["containers"][0]["args"], indent=2) + "\n")
+        secret = rendered.get("Secret", f"{chartkit.RELEASE}-{component}-tls")
+        for key in ("ca.crt", "tls.crt", "tls.key"):
+            target = folder / key
+            target.write_bytes(base64.b64decode(secret["data"][key]))
+            target.chmod(0o600)
+    callers = rendered.get("ConfigMap", f"{chartkit.RELEASE}-ecs-gateway-callers")
+    (out / "ecs-gateway" / "callers.yaml").write_text(callers["data"]["callers.yaml"])
+    rbac = [m.obj for m in rendered.manifests if m.kind in RBAC_KINDS]
+    (out / "rbac.yaml").write_text(yaml.safe_dump_all(rbac, sort_keys=False))
+    print(f"export: wrote {out}/<component>/{{args.json,ca.crt,tls.crt,tls.key}}, "
+          f"{out}/ecs-gateway/callers.yaml and {out}/rbac.yaml ({len(rbac)} objects)")
+    return 0
+
+
 def main(argv: list[str]) -> int:
     if len(argv) == 2 and argv[1] == "lint":
         return lint()
@@ -81,6 +124,8 @@ def main(argv: list[str]) -> int:
         return render(argv[2] if len(argv) == 3 else None)
     if len(argv) == 2 and argv[1] == "validate":
         return validate()
+    if len(argv) in (3, 4) and argv[1] == "export":
+        return export(argv[2], argv[3] if len(argv) == 4 else None)
     print(__doc__, file=sys.stderr)
     return 2
 

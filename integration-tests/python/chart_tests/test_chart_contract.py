@@ -7,8 +7,10 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import sys
 
 import pytest
+import yaml
 
 import chartkit
 from conftest import CI_VALUES
@@ -78,3 +80,20 @@ def test_the_service_binary_accepts_the_chart_flags(chart_flags, component):
     accepted = set(re.findall(r"(--[a-z0-9][a-z0-9-]*)", help_run.stdout))
     missing = chart_flags[component] - accepted
     assert not missing, f"{component} --help does not list {sorted(missing)}"
+
+
+def test_export_writes_what_each_component_gets(tmp_path, default_render):
+    """scripts/chart.py export gives local runs the chart's exact args, TLS and RBAC."""
+    run = subprocess.run([sys.executable, str(chartkit.REPO / "scripts" / "chart.py"), "export",
+                          str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+
+    for component, pod in chartkit.pod_specs(default_render):
+        args = json.loads((tmp_path / component / "args.json").read_text())
+        assert [_flags(a) for a in args] == [_flags(a) for a in pod["containers"][0]["args"]]
+        for name in ("ca.crt", "tls.crt", "tls.key"):
+            assert (tmp_path / component / name).read_text().startswith("-----BEGIN")
+    callers = yaml.safe_load((tmp_path / "ecs-gateway" / "callers.yaml").read_text())
+    assert len(callers["callers"]) == len(chartkit.CONTROLLERS)
+    kinds = [o["kind"] for o in yaml.safe_load_all((tmp_path / "rbac.yaml").read_text())]
+    assert kinds.count("ServiceAccount") == len(chartkit.COMPONENTS)
