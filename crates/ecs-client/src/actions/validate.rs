@@ -166,13 +166,10 @@ impl Check {
             let reason = format!("{value:?} contains {bad:?}; allowed: letters, digits, {allowed}");
             return Err(self.fail(parameter, reason));
         }
-        if let Some(prefix) = rule.reserved_prefix {
-            if value.to_ascii_lowercase().starts_with(prefix) {
-                return Err(self.fail(
-                    parameter,
-                    format!("{value:?} starts with reserved {prefix:?}"),
-                ));
-            }
+        let lower = value.to_ascii_lowercase();
+        if let Some(prefix) = rule.reserved_prefix.filter(|p| lower.starts_with(p)) {
+            let reason = format!("{value:?} starts with reserved {prefix:?}");
+            return Err(self.fail(parameter, reason));
         }
         Ok(())
     }

@@ -16,16 +16,16 @@
 //! Secrets live in [`secrecy::SecretString`] and are only exposed to the signer inside this
 //! crate. `Debug` never prints them; errors never contain them.
 
-// mod cache;
-// mod imds;
-// mod oidc;
-// mod secret_file;
+mod cache;
+mod imds;
+mod oidc;
+mod secret_file;
 mod static_keys;
 
-// pub use cache::{CacheOptions, CachingProvider, RefreshEvent, RefreshOutcome};
-// pub use imds::{InstanceRoleConfig, InstanceRoleCredentials};
-// pub use oidc::{OidcRoleConfig, OidcRoleCredentials};
-// pub use secret_file::{SecretFileCredentials, SecretFilePaths};
+pub use cache::{CacheOptions, CachingProvider, RefreshEvent, RefreshOutcome};
+pub use imds::{InstanceRoleConfig, InstanceRoleCredentials};
+pub use oidc::{OidcRoleConfig, OidcRoleCredentials};
+pub use secret_file::{SecretFileCredentials, SecretFilePaths};
 pub use static_keys::{
     ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, ENV_SECURITY_TOKEN, StaticCredentials,
 };
