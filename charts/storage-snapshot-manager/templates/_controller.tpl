@@ -205,8 +205,12 @@ spec:
     matchLabels:
       {{- include "ssm.selectorLabels" . | nindent 6 }}
   policyTypes: ["Ingress", "Egress"]
+  {{- with include "ssm.ingressAdmin" $root }}
   ingress:
-    {{- include "ssm.ingressAdmin" $root | nindent 4 }}
+    {{- . | nindent 4 }}
+  {{- else }}
+  ingress: []
+  {{- end }}
   egress:
     {{- include "ssm.egressBase" (dict "root" $root "talksToApi" true) | nindent 4 }}
     - to:

@@ -191,12 +191,18 @@ Service's EndpointSlices found at install time. Empty when neither is known (off
 server. */}}
 {{- define "ssm.egressBase" -}}
 {{- $np := .root.Values.networkPolicy -}}
+{{- $dns := list -}}
+{{- range $np.dns.to -}}
+{{- $dns = append $dns . -}}
+{{- end -}}
+{{- range $np.dns.extraCidrs -}}
+{{- $dns = append $dns (dict "ipBlock" (dict "cidr" .)) -}}
+{{- end -}}
+{{- if not $dns -}}
+{{- fail "networkPolicy.dns: set `to` or `extraCidrs`; without a DNS peer the pods could not resolve names" -}}
+{{- end }}
 - to:
-    {{- toYaml $np.dns.to | nindent 4 }}
-    {{- range $np.dns.extraCidrs }}
-    - ipBlock:
-        cidr: {{ . }}
-    {{- end }}
+    {{- toYaml $dns | nindent 4 }}
   ports:
     - {protocol: UDP, port: 53}
     - {protocol: TCP, port: 53}
@@ -216,10 +222,12 @@ server. */}}
 {{- end }}
 {{- end -}}
 
-{{/* Ingress rule for the admin port (metrics scraping). */}}
+{{/* Ingress rule for the admin port (metrics scraping); none when metricsFrom is empty. */}}
 {{- define "ssm.ingressAdmin" -}}
+{{- with .Values.networkPolicy.metricsFrom }}
 - from:
-    {{- toYaml .Values.networkPolicy.metricsFrom | nindent 4 }}
+    {{- toYaml . | nindent 4 }}
   ports:
     - {protocol: TCP, port: 9090}
+{{- end }}
 {{- end -}}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 
+import helm_python as helm
 import pytest
 
 import chartkit
@@ -369,3 +370,20 @@ def test_one_service_account_per_component(renders, name):
     assert accounts == sorted(chartkit.COMPONENTS)
     for component, pod in chartkit.pod_specs(rendered):
         assert pod["serviceAccountName"] == f"storage-snapshot-manager-{component}"
+
+
+def test_empty_metrics_sources_let_no_one_in(chart):
+    values = {**CI_VALUES["access-key"], "networkPolicy": {
+        **CI_VALUES["access-key"]["networkPolicy"], "metricsFrom": []}}
+    policies = _policies(chartkit.render(chart, values))
+
+    for component in chartkit.CONTROLLERS:
+        assert policies[component]["ingress"] == [], component
+    assert [r["ports"] for r in policies[GATEWAY]["ingress"]] == [
+        [{"protocol": "TCP", "port": 8443}]]
+
+
+def test_network_policy_without_dns_peers_is_refused(chart):
+    values = {**CI_VALUES["default"], "networkPolicy": {"dns": {"to": [], "extraCidrs": []}}}
+    with pytest.raises(helm.HelmRenderError, match="networkPolicy.dns"):
+        chartkit.render(chart, values)

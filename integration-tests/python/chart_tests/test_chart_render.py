@@ -112,3 +112,26 @@ def test_notes_tell_the_operator_what_to_check(renders):
 
     assert "networkPolicy.apiServer.cidrs" not in renders["access-key"].notes
     assert "get certificate" in renders["rrsa-cert-manager"].notes
+
+
+def _gateway_args(rendered):
+    return rendered.get("Deployment", "storage-snapshot-manager-ecs-gateway")[
+        "spec"]["template"]["spec"]["containers"][0]["args"]
+
+
+def test_each_gateway_replica_gets_its_share_of_the_rate_limits(renders):
+    """Replicas limit independently, so together they must stay under the account's limits."""
+    for name, replicas in (("default", 2), ("ha", 3), ("minimal", 1)):
+        values = CI_VALUES[name].get("ecsGateway", {}).get("rateLimits", {})
+        args = dict(a.split("=", 1) for a in _gateway_args(renders[name]) if "=" in a)
+        account = values.get("accountQps", 20)
+        assert float(args["--rate-limit-account-qps"]) * replicas == pytest.approx(account)
+        assert int(args["--rate-limit-account-burst"]) >= 1
+        assert int(args["--rate-limit-account-burst"]) * replicas < values.get(
+            "accountBurst", 20) + replicas
+
+    per_action = [a.split("=", 1)[1] for a in _gateway_args(renders["ha"])
+                  if a.startswith("--rate-limit-action-qps=")]
+    rates = dict(entry.split("=") for entry in per_action)
+    assert float(rates["DescribeSnapshots"]) * 3 == pytest.approx(20)
+    assert float(rates["CreateSnapshot"]) * 3 == pytest.approx(5), "defaults merge with values"
