@@ -207,12 +207,12 @@ spec:
   policyTypes: ["Ingress", "Egress"]
   {{- with include "ssm.ingressAdmin" $root }}
   ingress:
-    {{- . | nindent 4 }}
+    {{- . | trim | nindent 4 }}
   {{- else }}
   ingress: []
   {{- end }}
   egress:
-    {{- include "ssm.egressBase" (dict "root" $root "talksToApi" true) | nindent 4 }}
+    {{- include "ssm.egressBase" (dict "root" $root "talksToApi" true) | trim | nindent 4 }}
     - to:
         - podSelector:
             matchLabels:

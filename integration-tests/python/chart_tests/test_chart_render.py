@@ -4,6 +4,7 @@ passes the Kubernetes schemas (strict: unknown fields are errors)."""
 from __future__ import annotations
 
 import pytest
+import yaml
 
 import chartkit
 from conftest import CI_VALUES
@@ -98,10 +99,16 @@ def test_snapshot_class_flag_matches_the_class(renders):
         assert f"--snapshot-class={vsc.name}" in args
 
 
-def test_crds_shipped_in_the_chart_are_valid(chart):
-    """Whatever lies in crds/ (not part of render output) passes the CRD schema."""
+def test_crds_shipped_in_the_chart_are_valid_and_ours(chart):
+    """Whatever lies in crds/ (not part of render output) passes the CRD schema, and is ours:
+    the snapshot CRDs belong to external-snapshotter and must not be shipped here."""
     for name in chartkit.validate_crds(chart):
         assert name.startswith("storage-snapshot-manager/crds/")
+    for crd in chart.crds:
+        for obj in yaml.safe_load_all(crd["data"]):
+            if obj:
+                assert obj["kind"] == "CustomResourceDefinition", crd["filename"]
+                assert obj["spec"]["group"] == "storage.alibabacloud.com", crd["filename"]
 
 
 def test_notes_tell_the_operator_what_to_check(renders):
