@@ -87,6 +87,10 @@ def ci_values() -> dict[str, dict[str, Any]]:
     return sets
 
 
+# The ci/ value sets, read once per process.
+CI_VALUES = ci_values()
+
+
 def render(chart: helm.Chart, values: dict[str, Any], *, namespace: str = NAMESPACE,
            release: str = RELEASE) -> Rendered:
     """Renders like `helm install` does (schema applied); raises helm errors unchanged."""

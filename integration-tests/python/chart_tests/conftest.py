@@ -11,8 +11,6 @@ sys.path.insert(0, str(pathlib.Path(__file__).parent))
 
 import chartkit  # noqa: E402
 
-CI_VALUES = chartkit.ci_values()
-
 
 @pytest.fixture(scope="session")
 def chart():
@@ -22,7 +20,7 @@ def chart():
 @pytest.fixture(scope="session")
 def renders(chart):
     """Every ci/ value set rendered once: {name: Rendered}."""
-    return {name: chartkit.render(chart, values) for name, values in CI_VALUES.items()}
+    return {name: chartkit.render(chart, values) for name, values in chartkit.CI_VALUES.items()}
 
 
 @pytest.fixture(scope="session")

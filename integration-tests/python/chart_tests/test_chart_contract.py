@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 import chartkit
-from conftest import CI_VALUES
+from chartkit import CI_VALUES
 
 README = chartkit.CHART_DIR / "README.md"
 

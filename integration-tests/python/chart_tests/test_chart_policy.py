@@ -9,7 +9,7 @@ import helm_python as helm
 import pytest
 
 import chartkit
-from conftest import CI_VALUES
+from chartkit import CI_VALUES
 
 SETS = sorted(CI_VALUES)
 GATEWAY = "ecs-gateway"

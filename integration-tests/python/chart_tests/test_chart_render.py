@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 import chartkit
-from conftest import CI_VALUES
+from chartkit import CI_VALUES
 
 EXPECTED_SETS = {"default", "access-key", "existing-secret", "rrsa-cert-manager", "ha", "minimal"}
 

@@ -10,7 +10,7 @@ import helm_python as helm
 import pytest
 
 import chartkit
-from conftest import CI_VALUES
+from chartkit import CI_VALUES
 
 
 def _with(path: str, value):

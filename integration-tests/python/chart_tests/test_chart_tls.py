@@ -12,7 +12,7 @@ from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 import chartkit
-from conftest import CI_VALUES
+from chartkit import CI_VALUES
 
 PREFIX = "storage-snapshot-manager"
 
