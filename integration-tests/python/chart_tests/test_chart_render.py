@@ -142,3 +142,21 @@ def test_each_gateway_replica_gets_its_share_of_the_rate_limits(renders):
     rates = dict(entry.split("=") for entry in per_action)
     assert float(rates["DescribeSnapshots"]) * 3 == pytest.approx(20)
     assert float(rates["CreateSnapshot"]) * 3 == pytest.approx(5), "defaults merge with values"
+
+
+def test_pod_metadata_and_extra_args_reach_the_component(chart):
+    values = {**CI_VALUES["default"], "logging": {"format": "text", "level": "info"},
+              "pvcReconciler": {"extraArgs": ["--take-over-foreign-policies=true"],
+                                "logLevel": "debug",
+                                "podAnnotations": {"example.com/team": "storage"},
+                                "podLabels": {"team": "storage"}}}
+    rendered = chartkit.render(chart, values)
+    pod = rendered.get("Deployment", "storage-snapshot-manager-pvc-reconciler")["spec"]["template"]
+    args = pod["spec"]["containers"][0]["args"]
+
+    assert args[-1] == "--take-over-foreign-policies=true"
+    assert "--log-level=debug" in args and "--log-format=text" in args
+    assert pod["metadata"]["annotations"]["example.com/team"] == "storage"
+    assert pod["metadata"]["labels"]["team"] == "storage"
+    other = rendered.get("Deployment", "storage-snapshot-manager-policy-listener")
+    assert "--log-level=info" in other["spec"]["template"]["spec"]["containers"][0]["args"]
