@@ -387,3 +387,21 @@ def test_network_policy_without_dns_peers_is_refused(chart):
     values = {**CI_VALUES["default"], "networkPolicy": {"dns": {"to": [], "extraCidrs": []}}}
     with pytest.raises(helm.HelmRenderError, match="networkPolicy.dns"):
         chartkit.render(chart, values)
+
+
+def test_rrsa_environment_matches_what_the_oidc_provider_reads(renders):
+    values = CI_VALUES["rrsa-cert-manager"]
+    gateway = dict(chartkit.pod_specs(renders["rrsa-cert-manager"]))[GATEWAY]
+    env = {e["name"]: e["value"] for e in gateway["containers"][0]["env"]}
+    rrsa = values["ecsGateway"]["credentials"]["rrsa"]
+    assert env == {
+        "ALIBABA_CLOUD_ROLE_ARN": rrsa["roleArn"],
+        "ALIBABA_CLOUD_OIDC_PROVIDER_ARN": rrsa["oidcProviderArn"],
+        "ALIBABA_CLOUD_OIDC_TOKEN_FILE": "/var/run/secrets/ack.alibabacloud.com/rrsa-tokens/token",
+        "ALIBABA_CLOUD_ROLE_SESSION_NAME": "storage-snapshot-manager",
+        "ALIBABA_CLOUD_STS_REGION": values["region"],
+        "ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED": "true",
+    }
+    for source in ("default", "access-key"):
+        pod = dict(chartkit.pod_specs(renders[source]))[GATEWAY]
+        assert "env" not in pod["containers"][0], source
