@@ -168,7 +168,7 @@ Service's EndpointSlices found at install time. Empty when neither is known (off
 {{- range .Values.networkPolicy.apiServer.cidrs -}}
 {{- $cidrs = append $cidrs . -}}
 {{- end -}}
-{{- if not $cidrs -}}
+{{- if and (not $cidrs) (.Capabilities.APIVersions.Has "discovery.k8s.io/v1/EndpointSlice") -}}
 {{- $slices := lookup "discovery.k8s.io/v1" "EndpointSlice" "default" "" -}}
 {{- range ($slices.items | default list) -}}
 {{- if eq (index (.metadata.labels | default dict) "kubernetes.io/service-name" | default "") "kubernetes" -}}
