@@ -1,0 +1,55 @@
+//! `kube-sim`: run the Kubernetes API simulator until interrupted.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+
+/// A kube-apiserver stand-in that kubectl and kube-rs accept.
+#[derive(Debug, Parser)]
+#[command(name = "kube-sim", version)]
+struct Args {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, env = "KUBE_SIM_LISTEN", default_value = "127.0.0.1:0")]
+    listen: SocketAddr,
+    /// Write a kubeconfig for the server to this file.
+    #[arg(long, env = "KUBE_SIM_KUBECONFIG_OUT")]
+    kubeconfig_out: Option<PathBuf>,
+    /// Changes retained for watches and historical reads; older requests get 410 Gone.
+    #[arg(long, env = "KUBE_SIM_HISTORY", default_value_t = 10_000)]
+    history: usize,
+    /// Seconds between watch bookmarks.
+    #[arg(long, env = "KUBE_SIM_BOOKMARK_SECONDS", default_value_t = 5)]
+    bookmark_seconds: u64,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let Args {
+        listen,
+        kubeconfig_out,
+        history,
+        bookmark_seconds,
+    } = Args::parse();
+    let config = kube_sim::Config {
+        listen,
+        history_limit: history,
+        bookmark_interval: Duration::from_secs(bookmark_seconds.max(1)),
+        kubeconfig_out,
+        ..kube_sim::Config::default()
+    };
+    let handle = kube_sim::spawn(config).await?;
+    println!("kube-sim listening on {}", handle.url);
+    if let Some(path) = &handle.kubeconfig_path {
+        println!("kubeconfig written to {}", path.display());
+    }
+    tokio::signal::ctrl_c().await?;
+    handle.shutdown().await;
+    Ok(())
+}

@@ -1,0 +1,33 @@
+//! Start-up configuration of a simulator instance.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address to listen on; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// How many changes are retained for watches and historical reads. Older requests get
+    /// 410 Gone, so a small value lets tests force re-lists.
+    pub history_limit: usize,
+    /// How often watches that allow bookmarks receive one.
+    pub bookmark_interval: Duration,
+    /// Where to write a kubeconfig pointing at the server, if anywhere.
+    pub kubeconfig_out: Option<PathBuf>,
+    /// Bearer tokens TokenReviews accept, mapped to the username they identify.
+    pub tokens: HashMap<String, String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            history_limit: 10_000,
+            bookmark_interval: Duration::from_secs(5),
+            kubeconfig_out: None,
+            tokens: HashMap::new(),
+        }
+    }
+}

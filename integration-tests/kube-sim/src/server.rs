@@ -1,0 +1,178 @@
+//! The HTTP server: one fallback route that parses the path and dispatches to discovery,
+//! OpenAPI or the resource handlers; start-up and graceful shutdown.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::path::{self, Target};
+use crate::store::Store;
+use crate::{discovery, handlers, kubeconfig, openapi};
+
+/// Shared state of one running simulator.
+pub struct App {
+    pub store: Store,
+    pub config: Config,
+    pub shutdown: CancellationToken,
+    pub address: SocketAddr,
+}
+
+/// A running simulator. Dropping it stops the server.
+pub struct SimHandle {
+    /// Base URL, e.g. `http://127.0.0.1:41234`.
+    pub url: String,
+    pub address: SocketAddr,
+    /// Kubeconfig (YAML) pointing at `url`.
+    pub kubeconfig: String,
+    /// Where the kubeconfig was written, when `Config::kubeconfig_out` was set.
+    pub kubeconfig_path: Option<PathBuf>,
+    shutdown: CancellationToken,
+    task: Option<JoinHandle<()>>,
+}
+
+impl SimHandle {
+    /// Stops accepting requests, ends open watches and waits for the server to finish.
+    pub async fn shutdown(mut self) {
+        self.shutdown.cancel();
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for SimHandle {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+/// Binds, seeds the default namespaces, writes the kubeconfig if asked, and serves in the
+/// background. Errors: the address cannot be bound or the kubeconfig cannot be written.
+pub async fn spawn(config: Config) -> Result<SimHandle> {
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| Error::Io {
+            context: format!("cannot listen on {}", config.listen),
+            source,
+        })?;
+    let address = listener.local_addr().map_err(|source| Error::Io {
+        context: "cannot read the bound address".into(),
+        source,
+    })?;
+    let url = format!("http://{address}");
+    let kubeconfig = kubeconfig::render(&url);
+    if let Some(path) = &config.kubeconfig_out {
+        std::fs::write(path, &kubeconfig).map_err(|source| Error::Io {
+            context: format!("cannot write the kubeconfig to {}", path.display()),
+            source,
+        })?;
+    }
+
+    let shutdown = CancellationToken::new();
+    let store = Store::new(config.history_limit);
+    handlers::seed_namespaces(&mut store.lock());
+    let kubeconfig_path = config.kubeconfig_out.clone();
+    let app = Arc::new(App {
+        store,
+        config,
+        shutdown: shutdown.clone(),
+        address,
+    });
+    let router = Router::new().fallback(dispatch).with_state(app);
+    let stop = shutdown.clone();
+    let task = tokio::spawn(async move {
+        let served = axum::serve(listener, router)
+            .with_graceful_shutdown(stop.cancelled_owned())
+            .await;
+        if let Err(err) = served {
+            tracing::error!(error = %err, "kube-sim server stopped with an error");
+        }
+    });
+    tracing::info!(%url, "kube-sim listening");
+    Ok(SimHandle {
+        url,
+        address,
+        kubeconfig,
+        kubeconfig_path,
+        shutdown,
+        task: Some(task),
+    })
+}
+
+async fn dispatch(
+    State(app): State<Arc<App>>,
+    method: Method,
+    uri: Uri,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let target = {
+        let state = app.store.lock();
+        path::parse(uri.path(), &state.registry)
+    };
+    tracing::debug!(%method, path = uri.path(), "request");
+    if let Target::Resource(resource) = target {
+        return handlers::handle(app, method, resource, query, headers, body).await;
+    }
+    if method != Method::GET {
+        return Error::MethodNotAllowed(format!("{method} is not allowed on {}", uri.path()))
+            .into_response();
+    }
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    match discovery_document(&app, &target, accept) {
+        Some((content_type, doc)) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, content_type)],
+            axum::Json(doc).into_response().into_body(),
+        )
+            .into_response(),
+        None => Error::UnknownPath.into_response(),
+    }
+}
+
+fn discovery_document(app: &App, target: &Target, accept: &str) -> Option<(String, Value)> {
+    let state = app.store.lock();
+    let registry = &state.registry;
+    let json = |v: Value| Some(("application/json".to_string(), v));
+    let aggregated = discovery::aggregated_version(accept);
+    match (target, aggregated) {
+        (Target::Version, _) => json(discovery::version()),
+        (Target::Healthz, _) => Some(("text/plain".into(), Value::String("ok".into()))),
+        (Target::CoreVersions, Some(v)) => Some((
+            discovery::aggregated_content_type(v),
+            discovery::aggregated(registry, true, v),
+        )),
+        (Target::Groups, Some(v)) => Some((
+            discovery::aggregated_content_type(v),
+            discovery::aggregated(registry, false, v),
+        )),
+        (Target::CoreVersions, None) => json(discovery::core_versions(&app.address.to_string())),
+        (Target::Groups, None) => json(discovery::group_list(registry)),
+        (Target::Group(name), _) => json(discovery::group(registry, name)?),
+        (Target::GroupVersion { group, version }, _) => {
+            json(discovery::resource_list(registry, group, version)?)
+        }
+        (Target::OpenApiV3Index, _) => json(openapi::index(registry)),
+        (Target::OpenApiV3 { group, version }, _) => {
+            registry.in_group_version(group, version).first()?;
+            json(openapi::document(registry, group, version))
+        }
+        _ => None,
+    }
+}

@@ -1,0 +1,293 @@
+//! kube-rs `Api` against the simulator: CRUD, optimistic concurrency, selectors, pagination,
+//! patches and finalizers.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace};
+use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
+use serde_json::json;
+
+fn config_map(name: &str, labels: &[(&str, &str)]) -> ConfigMap {
+    let mut cm = ConfigMap::default();
+    cm.metadata.name = Some(name.into());
+    let labels: BTreeMap<String, String> = labels
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    cm.metadata.labels = Some(labels);
+    cm.data = Some(BTreeMap::from([("key".to_string(), "one".to_string())]));
+    cm
+}
+
+fn status_code(err: kube::Error) -> (u16, String) {
+    match err {
+        kube::Error::Api(status) => (status.code, status.reason),
+        other => panic!("expected an API error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn create_get_replace_delete_round_trip() {
+    let (_sim, client) = common::start_default().await;
+    let api: Api<ConfigMap> = Api::namespaced(client, "default");
+
+    let created = api
+        .create(&PostParams::default(), &config_map("a", &[("app", "web")]))
+        .await
+        .unwrap();
+    assert!(created.metadata.uid.is_some());
+    assert!(created.metadata.creation_timestamp.is_some());
+    let rv: u64 = created
+        .metadata
+        .resource_version
+        .clone()
+        .unwrap()
+        .parse()
+        .unwrap();
+
+    let again = api
+        .create(&PostParams::default(), &config_map("a", &[]))
+        .await
+        .unwrap_err();
+    assert_eq!(status_code(again), (409, "AlreadyExists".into()));
+
+    let mut changed = created.clone();
+    changed.data = Some(BTreeMap::from([("key".to_string(), "two".to_string())]));
+    let replaced = api
+        .replace("a", &PostParams::default(), &changed)
+        .await
+        .unwrap();
+    let new_rv: u64 = replaced
+        .metadata
+        .resource_version
+        .clone()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(new_rv > rv);
+
+    let stale = api
+        .replace("a", &PostParams::default(), &changed)
+        .await
+        .unwrap_err();
+    assert_eq!(status_code(stale), (409, "Conflict".into()));
+
+    api.delete("a", &DeleteParams::default()).await.unwrap();
+    let gone = api.get("a").await.unwrap_err();
+    assert_eq!(status_code(gone), (404, "NotFound".into()));
+}
+
+#[tokio::test]
+async fn label_selectors_and_pagination() {
+    let (_sim, client) = common::start_default().await;
+    let api: Api<ConfigMap> = Api::namespaced(client, "default");
+    for (i, tier) in ["front", "back", "front", "db", "front"].iter().enumerate() {
+        let cm = config_map(&format!("cm-{i}"), &[("tier", tier)]);
+        api.create(&PostParams::default(), &cm).await.unwrap();
+    }
+
+    let fronts = api
+        .list(&ListParams::default().labels("tier=front"))
+        .await
+        .unwrap();
+    assert_eq!(fronts.items.len(), 3);
+    let not_front = api
+        .list(&ListParams::default().labels("tier notin (front)"))
+        .await
+        .unwrap();
+    assert_eq!(not_front.items.len(), 2);
+    let by_name = api
+        .list(&ListParams::default().fields("metadata.name=cm-3"))
+        .await
+        .unwrap();
+    assert_eq!(by_name.items.len(), 1);
+
+    let first = api.list(&ListParams::default().limit(2)).await.unwrap();
+    assert_eq!(first.items.len(), 2);
+    assert_eq!(first.metadata.remaining_item_count, Some(3));
+    let token = first.metadata.continue_.clone().expect("continue token");
+    api.create(&PostParams::default(), &config_map("cm-9", &[]))
+        .await
+        .unwrap();
+    let rest = api
+        .list(&ListParams::default().limit(10).continue_token(&token))
+        .await
+        .unwrap();
+    let names: Vec<String> = rest
+        .items
+        .iter()
+        .map(|c| c.metadata.name.clone().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        vec!["cm-2", "cm-3", "cm-4"],
+        "continued lists read the first page's snapshot"
+    );
+    assert_eq!(
+        rest.metadata.resource_version,
+        first.metadata.resource_version
+    );
+}
+
+#[tokio::test]
+async fn generate_name_and_patch_types() {
+    let (_sim, client) = common::start_default().await;
+    let api: Api<ConfigMap> = Api::namespaced(client, "default");
+    let mut cm = config_map("", &[]);
+    cm.metadata.name = None;
+    cm.metadata.generate_name = Some("gen-".into());
+    let created = api.create(&PostParams::default(), &cm).await.unwrap();
+    let name = created.metadata.name.unwrap();
+    assert!(name.starts_with("gen-") && name.len() == 9, "{name}");
+
+    let merge = Patch::Merge(json!({"data": {"added": "x", "key": null}}));
+    let patched = api
+        .patch(&name, &PatchParams::default(), &merge)
+        .await
+        .unwrap();
+    assert_eq!(
+        patched.data.unwrap(),
+        BTreeMap::from([("added".to_string(), "x".to_string())])
+    );
+
+    let ops: json_patch::Patch =
+        serde_json::from_value(json!([{"op": "add", "path": "/data/j", "value": "y"}])).unwrap();
+    let patched = api
+        .patch(&name, &PatchParams::default(), &Patch::<()>::Json(ops))
+        .await
+        .unwrap();
+    assert_eq!(
+        patched.data.unwrap().get("j").map(String::as_str),
+        Some("y")
+    );
+
+    let strategic = Patch::Strategic(json!({"metadata": {"labels": {"s": "1"}}}));
+    let patched = api
+        .patch(&name, &PatchParams::default(), &strategic)
+        .await
+        .unwrap();
+    assert_eq!(
+        patched
+            .metadata
+            .labels
+            .unwrap()
+            .get("s")
+            .map(String::as_str),
+        Some("1")
+    );
+
+    let missing = api
+        .patch("nope", &PatchParams::default(), &merge)
+        .await
+        .unwrap_err();
+    assert_eq!(status_code(missing).0, 404);
+}
+
+#[tokio::test]
+async fn finalizers_hold_deletion_until_removed() {
+    let (_sim, client) = common::start_default().await;
+    let api: Api<ConfigMap> = Api::namespaced(client, "default");
+    let mut cm = config_map("held", &[]);
+    cm.metadata.finalizers = Some(vec!["example.com/hold".into()]);
+    api.create(&PostParams::default(), &cm).await.unwrap();
+
+    api.delete("held", &DeleteParams::default()).await.unwrap();
+    let deleting = api.get("held").await.unwrap();
+    assert!(deleting.metadata.deletion_timestamp.is_some());
+
+    let add =
+        Patch::Merge(json!({"metadata": {"finalizers": ["example.com/hold", "example.com/more"]}}));
+    let refused = api
+        .patch("held", &PatchParams::default(), &add)
+        .await
+        .unwrap_err();
+    assert_eq!(status_code(refused).0, 422);
+
+    let clear = Patch::Merge(json!({"metadata": {"finalizers": null}}));
+    api.patch("held", &PatchParams::default(), &clear)
+        .await
+        .unwrap();
+    assert_eq!(status_code(api.get("held").await.unwrap_err()).0, 404);
+}
+
+#[tokio::test]
+async fn namespace_deletion_removes_contents_and_blocks_new_ones() {
+    let (_sim, client) = common::start_default().await;
+    let namespaces: Api<Namespace> = Api::all(client.clone());
+    let mut ns = Namespace::default();
+    ns.metadata.name = Some("doomed".into());
+    namespaces
+        .create(&PostParams::default(), &ns)
+        .await
+        .unwrap();
+    let api: Api<ConfigMap> = Api::namespaced(client.clone(), "doomed");
+    api.create(&PostParams::default(), &config_map("plain", &[]))
+        .await
+        .unwrap();
+    let mut held = config_map("held", &[]);
+    held.metadata.finalizers = Some(vec!["example.com/hold".into()]);
+    api.create(&PostParams::default(), &held).await.unwrap();
+
+    namespaces
+        .delete("doomed", &DeleteParams::default())
+        .await
+        .unwrap();
+    let terminating = namespaces.get("doomed").await.unwrap();
+    assert_eq!(
+        terminating.status.unwrap().phase.as_deref(),
+        Some("Terminating")
+    );
+    assert_eq!(status_code(api.get("plain").await.unwrap_err()).0, 404);
+    let refused = api
+        .create(&PostParams::default(), &config_map("new", &[]))
+        .await
+        .unwrap_err();
+    assert_eq!(status_code(refused).0, 403);
+
+    let clear = Patch::Merge(json!({"metadata": {"finalizers": null}}));
+    api.patch("held", &PatchParams::default(), &clear)
+        .await
+        .unwrap();
+    assert_eq!(
+        status_code(namespaces.get("doomed").await.unwrap_err()).0,
+        404
+    );
+
+    let elsewhere: Api<ConfigMap> = Api::namespaced(client, "missing-ns");
+    let refused = elsewhere
+        .create(&PostParams::default(), &config_map("x", &[]))
+        .await
+        .unwrap_err();
+    assert_eq!(status_code(refused).0, 404);
+}
+
+#[tokio::test]
+async fn racing_writers_get_exactly_one_success_per_version() {
+    let (_sim, client) = common::start_default().await;
+    let api: Api<ConfigMap> = Api::namespaced(client, "default");
+    api.create(&PostParams::default(), &config_map("race", &[]))
+        .await
+        .unwrap();
+
+    for round in 0..3 {
+        let base = api.get("race").await.unwrap();
+        let writers = (0..8).map(|i| {
+            let api = api.clone();
+            let mut mine = base.clone();
+            mine.data = Some(BTreeMap::from([(
+                "writer".to_string(),
+                format!("{round}-{i}"),
+            )]));
+            tokio::spawn(async move { api.replace("race", &PostParams::default(), &mine).await })
+        });
+        let results = futures::future::join_all(writers).await;
+        let outcomes: Vec<_> = results.into_iter().map(|r| r.expect("task")).collect();
+        let wins = outcomes.iter().filter(|r| r.is_ok()).count();
+        assert_eq!(wins, 1, "round {round}: {outcomes:?}");
+        for loss in outcomes.into_iter().filter_map(Result::err) {
+            assert_eq!(status_code(loss).1, "Conflict");
+        }
+    }
+}
