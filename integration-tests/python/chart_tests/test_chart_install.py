@@ -1,0 +1,147 @@
+"""helm install and helm upgrade of the chart against the Kubernetes API simulator (kube-sim):
+the API server takes every object, and generated TLS material survives upgrades because the
+chart finds it again with `lookup` (which an offline render cannot exercise)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import pathlib
+import subprocess
+import tempfile
+import time
+
+import helm_python as helm
+import pytest
+from cryptography import x509
+
+import chartkit
+from chartkit import CI_VALUES
+
+PREFIX = "storage-snapshot-manager"
+SNAPSHOT_CLASS_CRD = chartkit.FIXTURE_CRDS / "snapshot.storage.k8s.io_volumesnapshotclasses.yaml"
+
+
+def _kube_sim_binary() -> pathlib.Path:
+    metadata = json.loads(subprocess.run(
+        ["cargo", "metadata", "--format-version", "1", "--no-deps", "--offline"],
+        cwd=chartkit.REPO, check=True, capture_output=True, text=True, timeout=60).stdout)
+    binary = pathlib.Path(metadata["target_directory"]) / "debug" / "kube-sim"
+    if not binary.exists():
+        pytest.fail(f"{binary} is not built; run `cargo build --workspace --bins`")
+    return binary
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """A running kube-sim with the VolumeSnapshotClass CRD: (helm Config, kubectl prefix)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        kubeconfig = pathlib.Path(tmp) / "kubeconfig"
+        sim = subprocess.Popen([_kube_sim_binary(), "--kubeconfig-out", kubeconfig],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 20
+            while not kubeconfig.exists() or not kubeconfig.read_text():
+                assert sim.poll() is None, "kube-sim exited at start-up"
+                assert time.monotonic() < deadline, "kube-sim wrote no kubeconfig in 20s"
+                time.sleep(0.05)
+            kubectl = ["kubectl", "--kubeconfig", str(kubeconfig)]
+            subprocess.run([*kubectl, "apply", "-f", SNAPSHOT_CLASS_CRD], check=True,
+                           capture_output=True, timeout=60)
+            # Release records in memory: the simulator does not speak protobuf, which Helm's
+            # Secret storage driver uses. Everything the chart renders goes to the API server.
+            config = helm.Config(kubeconfig_path=kubeconfig, namespace=chartkit.NAMESPACE,
+                                 storage_driver="memory")
+            yield config, kubectl
+            config.close()
+        finally:
+            sim.terminate()
+            sim.wait(timeout=10)
+
+
+def _get(kubectl, kind, name, namespace=chartkit.NAMESPACE):
+    run = subprocess.run([*kubectl, "-n", namespace, "get", kind, name, "-o", "json"],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    return json.loads(run.stdout)
+
+
+def _tls(kubectl):
+    return {c: _get(kubectl, "secret", f"{PREFIX}-{c}-tls")["data"] for c in chartkit.COMPONENTS}
+
+
+def _cert(data):
+    return x509.load_pem_x509_certificate(base64.b64decode(data["tls.crt"]))
+
+
+def _install(config, values, release=PREFIX):
+    return config.install(chartkit.CHART_DIR, release, values, namespace=chartkit.NAMESPACE,
+                          create_namespace=True, timeout=60)
+
+
+@pytest.fixture(scope="module")
+def installed(cluster):
+    """The release installed once with the default ci values; tests upgrade it from there."""
+    config, _ = cluster
+    return _install(config, CI_VALUES["default"])
+
+
+def test_install_then_upgrade_keeps_the_generated_tls_material(cluster, installed):
+    config, kubectl = cluster
+    values = CI_VALUES["default"]
+    assert installed["status"] == "deployed"
+    for component in chartkit.COMPONENTS:
+        _get(kubectl, "deployment", f"{PREFIX}-{component}")
+    _get(kubectl, "volumesnapshotclass", "default-snapclass", namespace="default")
+    ca, before = _get(kubectl, "secret", f"{PREFIX}-ca")["data"], _tls(kubectl)
+
+    upgraded = {**values, "logging": {"format": "text", "level": "debug"},
+                "pvcReconciler": {"gateway": {"rpcs": ["DescribeDisks"], "weight": 3}}}
+    release = config.upgrade(chartkit.CHART_DIR, PREFIX, upgraded,
+                             namespace=chartkit.NAMESPACE, timeout=60)
+    assert release["revision"] > installed["revision"]
+
+    assert _get(kubectl, "secret", f"{PREFIX}-ca")["data"] == ca
+    assert _tls(kubectl) == before, "an upgrade must not re-issue certificates"
+    callers = _get(kubectl, "configmap", f"{PREFIX}-ecs-gateway-callers")["data"]["callers.yaml"]
+    assert "weight: 3" in callers
+
+
+def _upgrade(config, values):
+    return config.upgrade(chartkit.CHART_DIR, PREFIX, values, namespace=chartkit.NAMESPACE,
+                          timeout=60)
+
+
+def test_upgrade_reissues_only_what_is_missing_or_renamed(cluster, installed):
+    config, kubectl = cluster
+    ca = x509.load_pem_x509_certificate(
+        base64.b64decode(_get(kubectl, "secret", f"{PREFIX}-ca")["data"]["tls.crt"]))
+    before = _tls(kubectl)
+    subprocess.run([*kubectl, "-n", chartkit.NAMESPACE, "delete", "secret",
+                    f"{PREFIX}-pvc-reconciler-tls"], check=True, capture_output=True, timeout=60)
+
+    _upgrade(config, CI_VALUES["default"])
+    after = _tls(kubectl)
+    for component in chartkit.COMPONENTS:
+        _cert(after[component]).verify_directly_issued_by(ca)
+        reissued = after[component]["tls.crt"] != before[component]["tls.crt"]
+        assert reissued == (component == "pvc-reconciler"), component
+
+    # New names (cluster domain) mean new leaf certificates from the same CA.
+    _upgrade(config, {**CI_VALUES["default"], "clusterDomain": "corp.local"})
+    renamed = _tls(kubectl)
+    for component in chartkit.COMPONENTS:
+        assert renamed[component]["tls.crt"] != after[component]["tls.crt"], component
+        _cert(renamed[component]).verify_directly_issued_by(ca)
+    names = _cert(renamed["ecs-gateway"]).extensions.get_extension_for_class(
+        x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName)
+    assert f"{PREFIX}-ecs-gateway.kube-system.svc.corp.local" in names
+
+
+def test_schema_refuses_a_wrong_install_before_anything_is_created(cluster):
+    config, kubectl = cluster
+    with pytest.raises(helm.HelmError, match="/region"):
+        _install(config, {**CI_VALUES["default"], "region": "Hangzhou"}, release="broken")
+    run = subprocess.run([*kubectl, "get", "clusterrole", "broken-storage-snapshot-manager-"
+                          "ecs-gateway"], capture_output=True, text=True, timeout=60)
+    assert run.returncode != 0
