@@ -216,7 +216,8 @@ spec:
     - to:
         - podSelector:
             matchLabels:
-              {{- include "ssm.selectorLabels" (dict "root" $root "component" "ecs-gateway") | nindent 14 }}
+              {{- $gateway := dict "root" $root "component" "ecs-gateway" }}
+              {{- include "ssm.selectorLabels" $gateway | nindent 14 }}
       ports:
         - {protocol: TCP, port: {{ $root.Values.ecsGateway.port }}}
 {{- end }}

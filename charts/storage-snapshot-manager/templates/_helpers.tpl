@@ -30,7 +30,8 @@ still fits in a Service name (63). */}}
 {{/* Caller identity in a controller's client certificate (DNS subject alternative name; the
 gateway matches URI SANs, DNS SANs, then the common name against its allow-list). */}}
 {{- define "ssm.certIdentity" -}}
-{{- printf "%s.%s.serviceaccount.%s" (include "ssm.componentName" .) .root.Release.Namespace .root.Values.clusterDomain -}}
+{{- $account := include "ssm.componentName" . -}}
+{{- printf "%s.%s.serviceaccount.%s" $account .root.Release.Namespace .root.Values.clusterDomain -}}
 {{- end -}}
 
 {{/* Caller identity of a controller's ServiceAccount token (the TokenReview user name). */}}
@@ -72,7 +73,8 @@ app.kubernetes.io/managed-by: {{ .root.Release.Service }}
 
 {{/* Gateway address the controllers dial; matches a DNS name in the gateway certificate. */}}
 {{- define "ssm.gatewayEndpoint" -}}
-{{- printf "https://%s.%s.svc:%d" (include "ssm.componentName" (dict "root" . "component" "ecs-gateway")) .Release.Namespace (int .Values.ecsGateway.port) -}}
+{{- $gateway := include "ssm.componentName" (dict "root" . "component" "ecs-gateway") -}}
+{{- printf "https://%s.%s.svc:%d" $gateway .Release.Namespace (int .Values.ecsGateway.port) -}}
 {{- end -}}
 
 {{/* Secret holding a component's TLS material (ca.crt, tls.crt, tls.key). */}}
@@ -162,7 +164,8 @@ readinessProbe:
 {{- end -}}
 
 {{/* API server addresses for NetworkPolicy: the values, else the endpoints of the kubernetes
-Service's EndpointSlices found at install time. Empty when neither is known (offline rendering). */}}
+Service's EndpointSlices found at install time. Empty when neither is known (offline
+rendering). */}}
 {{- define "ssm.apiServerCidrs" -}}
 {{- $cidrs := list -}}
 {{- range .Values.networkPolicy.apiServer.cidrs -}}
@@ -171,7 +174,8 @@ Service's EndpointSlices found at install time. Empty when neither is known (off
 {{- if and (not $cidrs) (.Capabilities.APIVersions.Has "discovery.k8s.io/v1/EndpointSlice") -}}
 {{- $slices := lookup "discovery.k8s.io/v1" "EndpointSlice" "default" "" -}}
 {{- range ($slices.items | default list) -}}
-{{- if eq (index (.metadata.labels | default dict) "kubernetes.io/service-name" | default "") "kubernetes" -}}
+{{- $service := index (.metadata.labels | default dict) "kubernetes.io/service-name" -}}
+{{- if eq ($service | default "") "kubernetes" -}}
 {{- range (.endpoints | default list) -}}
 {{- range (.addresses | default list) -}}
 {{- if contains ":" . -}}
@@ -199,7 +203,7 @@ server. */}}
 {{- $dns = append $dns (dict "ipBlock" (dict "cidr" .)) -}}
 {{- end -}}
 {{- if not $dns -}}
-{{- fail "networkPolicy.dns: set `to` or `extraCidrs`; without a DNS peer the pods could not resolve names" -}}
+{{- fail "networkPolicy.dns: set `to` or `extraCidrs`; without a DNS peer nothing resolves" -}}
 {{- end }}
 - to:
     {{- toYaml $dns | nindent 4 }}

@@ -9,7 +9,9 @@ schemas, and the snapshot CRs against the upstream CRDs in integration-tests/fix
 from __future__ import annotations
 
 import dataclasses
+import os
 import pathlib
+import re
 from typing import Any, Iterator
 
 import helm_python as helm
@@ -164,6 +166,22 @@ def validate_crds(chart: helm.Chart) -> list[str]:
                 validate(Manifest(crd["filename"], obj))
         names.append(crd["filename"])
     return names
+
+
+def workspace_binary(name: str) -> pathlib.Path | None:
+    """Where `cargo build --workspace --bins` puts binary `name` (the debug build), or None
+    when no workspace manifest declares a package or `[[bin]]` of that name yet.
+
+    Reads the manifests directly rather than asking cargo, so one half-created crate in the
+    shared work tree does not break the lookup."""
+    declared = re.compile(rf'^name\s*=\s*"{re.escape(name)}"\s*$', re.M)
+    manifests = [*REPO.glob("crates/*/Cargo.toml"), *REPO.glob("integration-tests/*/Cargo.toml")]
+    if not any(declared.search(m.read_text()) for m in manifests):
+        return None
+    target = pathlib.Path(os.environ.get("CARGO_TARGET_DIR") or REPO / "target")
+    if not target.is_absolute():
+        target = REPO / target
+    return target / "debug" / name
 
 
 def pod_specs(rendered: Rendered) -> Iterator[tuple[str, dict[str, Any]]]:

@@ -53,26 +53,14 @@ def test_every_component_gets_the_shared_runtime_flags(chart_flags):
                 "--default-time-zone", "--csi-driver"} <= chart_flags[component], component
 
 
-def _binaries() -> dict[str, str]:
-    """{bin name: path} for the workspace's binary targets (built by CI before pytest)."""
-    metadata = json.loads(subprocess.run(
-        ["cargo", "metadata", "--format-version", "1", "--no-deps", "--offline"],
-        cwd=chartkit.REPO, check=True, capture_output=True, text=True, timeout=60).stdout)
-    target = metadata["target_directory"]
-    return {t["name"]: f"{target}/debug/{t['name']}"
-            for p in metadata["packages"] for t in p["targets"] if "bin" in t["kind"]}
-
-
 @pytest.mark.parametrize("component", chartkit.COMPONENTS)
 def test_the_service_binary_accepts_the_chart_flags(chart_flags, component):
-    binaries = _binaries()
-    if component not in binaries:
+    binary = chartkit.workspace_binary(component)
+    if binary is None:
         pytest.skip(f"the workspace has no `{component}` binary yet")
-    try:
-        help_run = subprocess.run([binaries[component], "--help"], capture_output=True,
-                                  text=True, timeout=30)
-    except FileNotFoundError:
-        pytest.fail(f"{binaries[component]} is not built; run `cargo build --workspace --bins`")
+    if not binary.exists():
+        pytest.fail(f"{binary} is not built; run `cargo build --workspace --bins`")
+    help_run = subprocess.run([binary, "--help"], capture_output=True, text=True, timeout=30)
     if help_run.returncode == 0 and not help_run.stdout.strip():
         pytest.skip(f"`{component}` has no command line yet (empty --help)")
     assert help_run.returncode == 0, help_run.stderr

@@ -23,12 +23,9 @@ SNAPSHOT_CLASS_CRD = chartkit.FIXTURE_CRDS / "snapshot.storage.k8s.io_volumesnap
 
 
 def _kube_sim_binary() -> pathlib.Path:
-    metadata = json.loads(subprocess.run(
-        ["cargo", "metadata", "--format-version", "1", "--no-deps", "--offline"],
-        cwd=chartkit.REPO, check=True, capture_output=True, text=True, timeout=60).stdout)
-    binary = pathlib.Path(metadata["target_directory"]) / "debug" / "kube-sim"
-    if not binary.exists():
-        pytest.fail(f"{binary} is not built; run `cargo build --workspace --bins`")
+    binary = chartkit.workspace_binary("kube-sim")
+    if binary is None or not binary.exists():
+        pytest.fail(f"kube-sim is not built ({binary}); run `cargo build --workspace --bins`")
     return binary
 
 
