@@ -28,7 +28,7 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
 FROM ${RUNTIME_IMAGE}
 ARG VERSION=0.1.0
 LABEL org.opencontainers.image.title="storage-snapshot-manager" \
-      org.opencontainers.image.description="ecs-gateway, policy-listener, pvc-reconciler and snapshot-reconciler" \
+      org.opencontainers.image.description="ecs-gateway, policy-listener, pvc-reconciler, snapshot-reconciler" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.licenses="Apache-2.0"
 COPY --from=build /out/ /usr/local/bin/

@@ -30,4 +30,4 @@ fi
 
 echo "images: building $image:$tag with $engine"
 "$engine" build --build-arg "VERSION=$tag" -t "$image:$tag" .
-echo "images: built $image:$tag (commands: /usr/local/bin/{ecs-gateway,policy-listener,pvc-reconciler,snapshot-reconciler})"
+echo "images: built $image:$tag; each component runs /usr/local/bin/<component>"

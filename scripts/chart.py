@@ -26,6 +26,8 @@ import yaml  # noqa: E402
 
 import chartkit  # noqa: E402
 
+DEFAULT_VALUES = chartkit.CI_VALUES_DIR / "default-values.yaml"
+
 
 def lint() -> int:
     failed = 0
@@ -39,7 +41,7 @@ def lint() -> int:
 
 
 def render(values_file: str | None) -> int:
-    path = pathlib.Path(values_file) if values_file else chartkit.CI_VALUES_DIR / "default-values.yaml"
+    path = pathlib.Path(values_file) if values_file else DEFAULT_VALUES
     try:
         values = yaml.safe_load(path.read_text()) or {}
         out = chartkit.load_chart().render(values, name=chartkit.RELEASE,
@@ -85,7 +87,7 @@ def export(directory: str, values_file: str | None) -> int:
     """Writes what each component gets from the chart, so simulators and end-to-end tests run
     the binaries exactly as the chart would: per component `args.json` (command line) and its
     TLS files, the gateway's `callers.yaml`, and `rbac.yaml` (all RBAC objects)."""
-    path = pathlib.Path(values_file) if values_file else chartkit.CI_VALUES_DIR / "default-values.yaml"
+    path = pathlib.Path(values_file) if values_file else DEFAULT_VALUES
     try:
         values = yaml.safe_load(path.read_text()) or {}
         rendered = chartkit.render(chartkit.load_chart(), values)
