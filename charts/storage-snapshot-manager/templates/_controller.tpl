@@ -110,6 +110,7 @@ spec:
           args:
             {{- include "ssm.logArgs" $ctx | nindent 12 }}
             - --cluster-id={{ $root.Values.clusterId }}
+            - --region={{ $root.Values.region }}
             - --gateway-endpoint={{ include "ssm.gatewayEndpoint" $root }}
             - --gateway-ca-file=/etc/storage-snapshot-manager/tls/ca.crt
             - --gateway-cert-file=/etc/storage-snapshot-manager/tls/tls.crt

@@ -30,6 +30,7 @@ RRSA = "ecsGateway.credentials"
 REFUSED = [
     ({"region": "cn-hangzhou"}, "/clusterId", "minLength"),
     (_with("clusterId", "Cluster_1"), "/clusterId", "does not match pattern"),
+    (_with("clusterId", "c" * 41), "/clusterId", "maxLength"),
     (_with("region", "Hangzhou"), "/region", "does not match pattern"),
     (_with("csiDrivers", []), "/csiDrivers", "minItems"),
     (_with("logging", {"format": "yaml", "level": "info"}), "/logging/format", "one of"),
