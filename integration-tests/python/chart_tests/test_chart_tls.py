@@ -4,6 +4,9 @@ identities the gateway's allow-list names, and the names the controllers dial.""
 from __future__ import annotations
 
 import base64
+import socket
+import ssl
+import threading
 import urllib.parse
 
 import pytest
@@ -159,3 +162,74 @@ def test_token_review_wiring(renders):
     default = renders["default"]
     assert "--token-review" not in _args(default, "ecs-gateway")
     assert not any(a.startswith("--gateway-token-file") for a in _args(default, "pvc-reconciler"))
+
+
+def _write_pem(directory, component, secret):
+    folder = directory / component
+    folder.mkdir()
+    for key in ("ca.crt", "tls.crt", "tls.key"):
+        (folder / key).write_bytes(base64.b64decode(secret["data"][key]))
+    return folder
+
+
+def _handshake(server_files, client_files, server_name):
+    """One mutual-TLS handshake over loopback; returns the client certificate the server saw,
+    or raises ssl.SSLError from the side that refused."""
+    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_ctx.load_cert_chain(server_files / "tls.crt", server_files / "tls.key")
+    server_ctx.load_verify_locations(server_files / "ca.crt")
+    server_ctx.verify_mode = ssl.CERT_REQUIRED
+    client_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    client_ctx.load_cert_chain(client_files / "tls.crt", client_files / "tls.key")
+    client_ctx.load_verify_locations(client_files / "ca.crt")
+
+    seen, errors = {}, []
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        def serve():
+            conn, _ = listener.accept()
+            try:
+                with server_ctx.wrap_socket(conn, server_side=True) as tls:
+                    seen["cert"] = tls.getpeercert(binary_form=True)
+                    tls.sendall(b"ok")
+            except (ssl.SSLError, OSError) as err:
+                errors.append(err)
+                conn.close()
+
+        thread = threading.Thread(target=serve)
+        thread.start()
+        try:
+            with socket.create_connection(listener.getsockname(), timeout=10) as raw:
+                with client_ctx.wrap_socket(raw, server_hostname=server_name) as tls:
+                    tls.recv(2)
+        finally:
+            thread.join(timeout=10)
+    if errors:
+        raise errors[0]
+    return x509.load_der_x509_certificate(seen["cert"])
+
+
+def test_generated_material_completes_mutual_tls_with_the_allow_listed_identity(
+        renders, tmp_path):
+    rendered = renders["default"]
+    gateway = _write_pem(tmp_path, "ecs-gateway",
+                         rendered.get("Secret", f"{PREFIX}-ecs-gateway-tls"))
+    callers = {c["identity"] for c in _callers(rendered)}
+
+    for component in chartkit.CONTROLLERS:
+        client = _write_pem(tmp_path, component,
+                            rendered.get("Secret", f"{PREFIX}-{component}-tls"))
+        presented = _handshake(gateway, client, _gateway_host(rendered, component))
+        assert set(_dns_names(presented)) & callers, component
+
+
+def test_certificates_of_another_installation_are_refused(renders, tmp_path):
+    """Each release has its own CA: a controller of another installation, even one that
+    trusts this gateway, cannot complete the handshake."""
+    gateway = _write_pem(tmp_path, "ecs-gateway",
+                         renders["default"].get("Secret", f"{PREFIX}-ecs-gateway-tls"))
+    stranger = _write_pem(tmp_path, "policy-listener",
+                          renders["access-key"].get("Secret", f"{PREFIX}-policy-listener-tls"))
+    (stranger / "ca.crt").write_bytes((gateway / "ca.crt").read_bytes())
+
+    with pytest.raises((ssl.SSLError, ConnectionError)):
+        _handshake(gateway, stranger, _gateway_host(renders["default"]))
