@@ -21,9 +21,8 @@ metadata:
 # Pods opt in to a token explicitly; nothing else running as this account gets one.
 automountServiceAccountToken: false
 ---
-# Leader election: one Lease per controller in the release namespace. kube-lease-manager reads
-# and patches only this Lease (get, patch by name) and creates it when it is missing (create
-# cannot be limited to a name).
+# Leader election (service-runtime's leader module on kube-lease-manager): one Lease per
+# controller in the release namespace, so a second replica is a hot standby.
 apiVersion: rbac.authorization.k8s.io/v1
 kind: Role
 metadata:
@@ -32,9 +31,11 @@ metadata:
   labels:
     {{- include "ssm.labels" . | nindent 4 }}
 rules:
+  # Creates the Lease on first start; create cannot be limited to a name.
   - apiGroups: ["coordination.k8s.io"]
     resources: ["leases"]
     verbs: ["create"]
+  # Reads the holder, then acquires, renews and releases it with patches, on this Lease only.
   - apiGroups: ["coordination.k8s.io"]
     resources: ["leases"]
     resourceNames: [{{ $name | quote }}]
