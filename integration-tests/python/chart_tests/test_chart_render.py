@@ -161,3 +161,30 @@ def test_pod_metadata_and_extra_args_reach_the_component(chart):
     assert pod["metadata"]["labels"]["team"] == "storage"
     other = rendered.get("Deployment", "storage-snapshot-manager-policy-listener")
     assert "--log-level=info" in other["spec"]["template"]["spec"]["containers"][0]["args"]
+
+
+def test_names_follow_the_release_and_namespace(chart):
+    rendered = chartkit.render(chart, CI_VALUES["default"], namespace="storage", release="prod")
+    prefix = "prod-storage-snapshot-manager"
+
+    for m in rendered.manifests:
+        assert m.name.startswith(prefix) or m.kind == "VolumeSnapshotClass", str(m)
+        if m.kind not in ("ClusterRole", "ClusterRoleBinding", "VolumeSnapshotClass"):
+            assert m.obj["metadata"]["namespace"] == "storage", str(m)
+        for subject in m.obj.get("subjects", []):
+            assert subject["namespace"] == "storage", str(m)
+
+    args = rendered.get("Deployment", f"{prefix}-pvc-reconciler")["spec"]["template"]["spec"][
+        "containers"][0]["args"]
+    assert f"--gateway-endpoint=https://{prefix}-ecs-gateway.storage.svc:8443" in args
+    assert "--lease-namespace=storage" in args
+    callers = rendered.get("ConfigMap", f"{prefix}-ecs-gateway-callers")["data"]["callers.yaml"]
+    assert f"{prefix}-pvc-reconciler.storage.serviceaccount.cluster.local" in callers
+
+
+def test_long_release_names_are_cut_to_fit_service_names(chart):
+    rendered = chartkit.render(chart, CI_VALUES["default"], release="r" * 53)
+    for m in rendered.of_kind("Service"):
+        assert len(m.name) <= 63, m.name
+    for m in rendered.manifests:
+        chartkit.validate(m)
