@@ -58,6 +58,35 @@ pub fn describe(world: &mut World, call: &Call<'_>) -> Result<Value, ApiError> {
 }
 
 fn render_disk(d: &Disk) -> Value {
+    let mut disk = identity_fields(d);
+    if let (Some(disk), Value::Object(extra)) = (disk.as_object_mut(), unmodelled_fields(d)) {
+        disk.extend(extra);
+    }
+    disk
+}
+
+/// Fields ECS reports that the simulator does not model; present so SDK models are filled.
+fn unmodelled_fields(d: &Disk) -> Value {
+    json!({
+        "IOPSRead": 0,
+        "IOPSWrite": 0,
+        "Throughput": 0,
+        "ThroughputRead": 0,
+        "ThroughputWrite": 0,
+        "ProvisionedIops": 0,
+        "BurstingEnabled": false,
+        "BdfId": "",
+        "ProductCode": "",
+        "SourceDiskId": "",
+        "StorageClusterId": "",
+        "StorageSetId": "",
+        "StorageSetPartitionNumber": 0,
+        "DataSource": { "Id": "", "Type": "" },
+        "Placement": { "ZoneIds": d.zone_id },
+    })
+}
+
+fn identity_fields(d: &Disk) -> Value {
     let created = render::time(d.creation_time);
     let device = d
         .instance_id

@@ -14,7 +14,7 @@ use crate::world::World;
 
 pub fn create(world: &mut World, call: &Call<'_>) -> Result<Value, ApiError> {
     let p = call.params;
-    let region = policy_region(world, p)?;
+    let region = policy_region(world, call)?;
     let time_points = schedule_list(p, "timePoints", 0, 23, 24)?
         .ok_or_else(|| ApiError::missing("timePoints"))?;
     let repeat_weekdays = schedule_list(p, "repeatWeekdays", 1, 7, 7)?
@@ -74,7 +74,7 @@ pub fn create(world: &mut World, call: &Call<'_>) -> Result<Value, ApiError> {
 
 pub fn modify(world: &mut World, call: &Call<'_>) -> Result<Value, ApiError> {
     let p = call.params;
-    let region = policy_region(world, p)?;
+    let region = policy_region(world, call)?;
     let id = p.required("autoSnapshotPolicyId")?;
     let name = p
         .text("autoSnapshotPolicyName")
@@ -116,7 +116,7 @@ pub fn modify(world: &mut World, call: &Call<'_>) -> Result<Value, ApiError> {
 }
 
 pub fn delete(world: &mut World, call: &Call<'_>) -> Result<Value, ApiError> {
-    let region = policy_region(world, call.params)?;
+    let region = policy_region(world, call)?;
     let id = call.params.required("autoSnapshotPolicyId")?.to_owned();
     policy_mut(world, &region, &id, 404)?;
 
@@ -168,7 +168,7 @@ pub fn describe(world: &mut World, call: &Call<'_>) -> Result<Value, ApiError> {
 
 pub fn apply(world: &mut World, call: &Call<'_>) -> Result<Value, ApiError> {
     let p = call.params;
-    let region = policy_region(world, p)?;
+    let region = policy_region(world, call)?;
     let id = p.required("autoSnapshotPolicyId")?.to_owned();
     let disk_ids = p
         .json_list("diskIds")?
@@ -251,7 +251,7 @@ fn check_apply_targets(
 
 pub fn cancel(world: &mut World, call: &Call<'_>) -> Result<Value, ApiError> {
     let p = call.params;
-    let region = policy_region(world, p)?;
+    let region = policy_region(world, call)?;
     let disk_ids = p
         .json_list("diskIds")?
         .ok_or_else(|| ApiError::missing("diskIds"))?;
@@ -349,9 +349,16 @@ fn render_policy(world: &World, policy: &Policy) -> Value {
     })
 }
 
-/// The lower-camel `regionId` of the policy actions; a bad one is `ParameterInvalid` (403).
-fn policy_region(world: &World, params: &Params) -> Result<String, ApiError> {
-    let region = params.required("regionId")?;
+/// The region of a policy action: the lower-camel `regionId` the current SDK models send, else
+/// the `RegionId` the old SDK core adds to every request, else the endpoint's region. A region
+/// the account does not have is `ParameterInvalid` (403).
+fn policy_region(world: &World, call: &Call<'_>) -> Result<String, ApiError> {
+    let region = call
+        .params
+        .text("regionId")
+        .or_else(|| call.params.text("RegionId"))
+        .or(call.host_region)
+        .ok_or_else(|| ApiError::missing("regionId"))?;
     if !world.settings.regions.iter().any(|r| r == region) {
         let message = format!("The specified regionId {region} does not exist.");
         return Err(ApiError::parameter_invalid(403, message));
