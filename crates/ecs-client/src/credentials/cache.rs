@@ -225,7 +225,7 @@ impl CachingProvider {
                 self.failures.fetch_add(1, Ordering::Relaxed);
                 self.report(RefreshOutcome::Failure, false).await;
                 let provider = self.inner.name();
-                warn!(provider, %error, "credential source failed; serving the last good credentials");
+                warn!(provider, %error, "credential source failed; serving the last good ones");
                 Ok(cached.clone())
             }
         }

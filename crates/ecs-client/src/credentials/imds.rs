@@ -145,7 +145,8 @@ impl InstanceRoleCredentials {
         match result {
             Ok(token) => Ok(Some(token)),
             Err(error) if self.config.allow_without_token => {
-                tracing::warn!(provider = PROVIDER, %error, "metadata token unavailable; continuing without it");
+                let provider = PROVIDER;
+                tracing::warn!(provider, %error, "metadata token unavailable; going on without");
                 Ok(None)
             }
             Err(error) => Err(error),
