@@ -180,6 +180,15 @@ fn check(crd: &Value) -> Vec<Cause> {
     if versions.is_empty() {
         causes.push(required("spec.versions"));
     }
+    for (i, version) in versions.iter().enumerate() {
+        let Some(schema) = version.pointer("/schema/openAPIV3Schema") else {
+            continue;
+        };
+        for problem in StructuralSchema::new(schema.clone()).problems() {
+            let field = format!("spec.versions[{i}].schema.openAPIV3Schema");
+            causes.push(Cause::new("FieldValueInvalid", field, problem));
+        }
+    }
     let storage_count = versions
         .iter()
         .filter(|v| v["storage"].as_bool() == Some(true))

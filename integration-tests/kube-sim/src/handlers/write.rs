@@ -35,7 +35,7 @@ fn create_object(app: &Arc<App>, req: &Request, mut obj: Value) -> Result<Respon
         ));
     }
     lifecycle::prepare_create(&req.desc, &req.path.namespace, &mut obj)?;
-    validation::admit(&req.desc, &mut obj, req.params.field_validation)?;
+    validation::admit(&req.desc, &mut obj, req.params.field_validation, None)?;
     if crd::is_crd(&req.desc) {
         crd::admit(&mut obj)?;
     }
@@ -138,7 +138,12 @@ pub(super) fn finish_update(
 ) -> Result<Value> {
     let part = Part::from_subresource(&req.desc, req.path.subresource.as_deref())?;
     let mut result = lifecycle::prepare_update(&req.desc, stored, new, part)?;
-    validation::admit(&req.desc, &mut result, req.params.field_validation)?;
+    validation::admit(
+        &req.desc,
+        &mut result,
+        req.params.field_validation,
+        Some(stored),
+    )?;
     if crd::is_crd(&req.desc) && part == Part::Main {
         crd::admit(&mut result)?;
     }
