@@ -38,6 +38,19 @@ pub struct SignedRequest {
     host: String,
 }
 
+impl SignedRequest {
+    /// The URL to POST to, query included. It carries the AccessKey ID, the signature and,
+    /// with STS credentials and RPC v1, the security token: never log it.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Headers to send (V3 only; empty for RPC v1). May carry the security token.
+    pub fn headers(&self) -> &[(&'static str, String)] {
+        &self.headers
+    }
+}
+
 impl fmt::Debug for SignedRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let names: Vec<&str> = self.headers.iter().map(|(name, _)| *name).collect();
@@ -96,7 +109,7 @@ impl RequestSigner {
         let mut all: Vec<(&str, &str)> = vec![
             ("Action", action),
             ("Version", API_VERSION),
-            ("Format", "JSON"),
+            ("Format", "json"),
             ("AccessKeyId", credentials.access_key_id()),
             ("SignatureMethod", "HMAC-SHA1"),
             ("SignatureVersion", "1.0"),

@@ -109,7 +109,7 @@ async fn rpc_v1_requests_are_signed_with_the_common_parameters() {
     for (name, value) in [
         ("Action", "DescribeSnapshots"),
         ("Version", "2014-05-26"),
-        ("Format", "JSON"),
+        ("Format", "json"),
         ("SignatureMethod", "HMAC-SHA1"),
         ("SignatureVersion", "1.0"),
         ("AccessKeyId", "STS.test-id"),
