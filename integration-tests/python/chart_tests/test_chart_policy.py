@@ -162,9 +162,7 @@ def test_rrsa_token_is_projected_for_sts(renders):
     [container] = gateway["containers"]
     mounts = {m["name"]: m["mountPath"] for m in container["volumeMounts"]}
     assert mounts["rrsa-token"] == "/var/run/secrets/ack.alibabacloud.com/rrsa-tokens"
-    assert "--rrsa-token-file=/var/run/secrets/ack.alibabacloud.com/rrsa-tokens/token" in (
-        container["args"])
-    assert "--credentials-source=rrsa" in container["args"]
+    assert "--credentials-source=oidc" in container["args"]
     assert gateway["automountServiceAccountToken"] is False
 
 

@@ -133,13 +133,13 @@ def test_each_gateway_replica_gets_its_share_of_the_rate_limits(renders):
         values = CI_VALUES[name].get("ecsGateway", {}).get("rateLimits", {})
         args = dict(a.split("=", 1) for a in _gateway_args(renders[name]) if "=" in a)
         account = values.get("accountQps", 20)
-        assert float(args["--rate-limit-account-qps"]) * replicas == pytest.approx(account)
-        assert int(args["--rate-limit-account-burst"]) >= 1
-        assert int(args["--rate-limit-account-burst"]) * replicas < values.get(
+        assert float(args["--account-rate"]) * replicas == pytest.approx(account)
+        assert int(args["--account-burst"]) >= 1
+        assert int(args["--account-burst"]) * replicas < values.get(
             "accountBurst", 20) + replicas
 
     per_action = [a.split("=", 1)[1] for a in _gateway_args(renders["ha"])
-                  if a.startswith("--rate-limit-action-qps=")]
+                  if a.startswith("--action-rate=")]
     rates = dict(entry.split("=") for entry in per_action)
     assert float(rates["DescribeSnapshots"]) * 3 == pytest.approx(20)
     assert float(rates["CreateSnapshot"]) * 3 == pytest.approx(5), "defaults merge with values"

@@ -145,8 +145,8 @@ def test_allow_list_grants_each_controller_its_configured_rpcs(renders, name):
 def test_token_review_wiring(renders):
     rendered = renders["access-key"]
     gateway_args = _args(rendered, "ecs-gateway")
-    audience = _flag(gateway_args, "token-audience")
-    assert "--token-review" in gateway_args
+    audience = _flag(gateway_args, "token-audiences")
+    assert "--token-review=true" in gateway_args
 
     for component in chartkit.CONTROLLERS:
         args = _args(rendered, component)
@@ -160,7 +160,7 @@ def test_token_review_wiring(renders):
         assert token_file == f"{mount['mountPath']}/{source['serviceAccountToken']['path']}"
 
     default = renders["default"]
-    assert "--token-review" not in _args(default, "ecs-gateway")
+    assert not any(a.startswith("--token-review") for a in _args(default, "ecs-gateway"))
     assert not any(a.startswith("--gateway-token-file") for a in _args(default, "pvc-reconciler"))
 
 
