@@ -103,6 +103,10 @@ pub struct Overrides {
     pub nonce: Option<String>,
     pub security_token: Option<String>,
     pub version: Option<String>,
+    /// `GET` instead of `POST`.
+    pub get: bool,
+    /// Send the action parameters as a form body instead of the query string.
+    pub form_body: bool,
 }
 
 /// A signature-v1 RPC client.

@@ -1,0 +1,81 @@
+//! GET and form-body POST are both signed and accepted; the binary's config file is honoured.
+
+mod common;
+
+use common::*;
+
+#[tokio::test]
+async fn get_and_form_body_requests_are_verified_and_served() {
+    let f = fixture("2024-05-19T00:00:00Z", &["d-1"]).await;
+    let params = [("RegionId", REGION), ("DiskIds", r#"["d-1"]"#)];
+
+    let get = Overrides {
+        get: true,
+        ..Default::default()
+    };
+    let body = f
+        .ecs
+        .call_with("DescribeDisks", &params, &get)
+        .await
+        .unwrap()
+        .ok();
+    assert_eq!(body["Disks"]["Disk"][0]["DiskId"], "d-1");
+
+    let form = Overrides {
+        form_body: true,
+        ..Default::default()
+    };
+    let body = f
+        .ecs
+        .call_with("DescribeDisks", &params, &form)
+        .await
+        .unwrap()
+        .ok();
+    assert_eq!(body["Disks"]["Disk"][0]["DiskId"], "d-1");
+
+    let wrong = Ecs::new(&f.sim.base_url(), ecs_sim::DEFAULT_ACCESS_KEY_ID, "wrong");
+    let answer = wrong
+        .call_with("DescribeDisks", &params, &form)
+        .await
+        .unwrap();
+    answer.error(400, "SignatureDoesNotMatch");
+}
+
+#[tokio::test]
+async fn config_file_seeds_the_world_and_rejects_unknown_keys() {
+    let dir = std::env::temp_dir().join(format!("ecs-sim-config-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("sim.yaml");
+    let yaml = r#"
+regions: [cn-beijing]
+account: {mode: upgraded}
+timing: {clock_start: "2024-05-19T16:00:00Z", snapshot_completion_seconds: 5}
+instances: [{id: i-1, zone_id: cn-beijing-a}]
+disks: [{id: d-1, instance_id: i-1}]
+faults: [{action: DescribeDisks, fault: {kind: latency, millis: 1}}]
+"#;
+    std::fs::write(&path, yaml).unwrap();
+    let config = ecs_sim::SimConfig::from_file(&path).unwrap();
+    assert_eq!(config.account.mode, ecs_sim::AccountMode::Upgraded);
+    let sim = ecs_sim::spawn(config).await.unwrap();
+    let state = sim.admin().state().await.unwrap();
+    assert_eq!(
+        (
+            state.disks[0].zone_id.as_str(),
+            state.disks[0].region_id.as_str()
+        ),
+        ("cn-beijing-a", "cn-beijing")
+    );
+
+    std::fs::write(&path, "regions: [cn-beijing]\nregion: typo\n").unwrap();
+    let error = ecs_sim::SimConfig::from_file(&path)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("region"), "{error}");
+    std::fs::write(&path, "regions: []\n").unwrap();
+    let error = ecs_sim::SimConfig::from_file(&path)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("regions"), "{error}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
