@@ -9,6 +9,7 @@ import ssl
 import threading
 import urllib.parse
 
+import helm_python as helm
 import pytest
 import yaml
 from cryptography import x509
@@ -233,3 +234,18 @@ def test_certificates_of_another_installation_are_refused(renders, tmp_path):
 
     with pytest.raises((ssl.SSLError, ConnectionError)):
         _handshake(gateway, stranger, _gateway_host(renders["default"]))
+
+
+def test_token_only_callers_need_token_review(chart):
+    def with_auth(auth):
+        return {**CI_VALUES["default"], "ecsGateway": {"auth": auth}}
+
+    with pytest.raises(helm.HelmRenderError, match="requireClientCertificate=false needs"):
+        chartkit.render(chart, with_auth({"requireClientCertificate": False}))
+
+    rendered = chartkit.render(chart, with_auth({"requireClientCertificate": False,
+                                                 "tokenReview": {"enabled": True}}))
+    args = _args(rendered, "ecs-gateway")
+    assert "--tls-require-client-cert=false" in args and "--token-review=true" in args
+    assert "--tls-require-client-cert=true" in _args(chartkit.render(chart, CI_VALUES["default"]),
+                                                     "ecs-gateway")
