@@ -48,8 +48,8 @@ def test_every_component_gets_the_shared_runtime_flags(chart_flags):
     for component, flags in chart_flags.items():
         assert {"--admin-addr", "--log-format", "--log-level"} <= flags, component
     for component in chartkit.CONTROLLERS:
-        assert {"--cluster-id", "--region", "--gateway-endpoint", "--gateway-ca-file", "--gateway-cert-file",
-                "--gateway-key-file", "--lease-name", "--lease-namespace",
+        assert {"--cluster-id", "--region", "--gateway-endpoint", "--gateway-ca-file",
+                "--gateway-cert-file", "--gateway-key-file", "--lease-name", "--lease-namespace",
                 "--default-time-zone", "--csi-driver"} <= chart_flags[component], component
 
 
