@@ -11,15 +11,14 @@ The checks are the ones CI's chart tests use (integration-tests/python/chart_tes
 
 from __future__ import annotations
 
+import base64
+import json
 import pathlib
 import signal
 import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]
                        / "integration-tests" / "python" / "chart_tests"))
-
-import base64  # noqa: E402
-import json  # noqa: E402
 
 import helm_python as helm  # noqa: E402
 import yaml  # noqa: E402
