@@ -45,6 +45,9 @@ def cluster():
             kubectl = ["kubectl", "--kubeconfig", str(kubeconfig)]
             subprocess.run([*kubectl, "apply", "-f", SNAPSHOT_CLASS_CRD], check=True,
                            capture_output=True, timeout=60)
+            subprocess.run([*kubectl, "wait", "--for=condition=established", "--timeout=30s",
+                            "crd/volumesnapshotclasses.snapshot.storage.k8s.io"], check=True,
+                           capture_output=True, timeout=60)
             # Release records in memory: the simulator does not speak protobuf, which Helm's
             # Secret storage driver uses. Everything the chart renders goes to the API server.
             config = helm.Config(kubeconfig_path=kubeconfig, namespace=chartkit.NAMESPACE,
