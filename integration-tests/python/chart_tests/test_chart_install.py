@@ -34,36 +34,46 @@ def cluster():
     """A running kube-sim with the VolumeSnapshotClass CRD: (helm Config, kubectl prefix)."""
     with tempfile.TemporaryDirectory() as tmp:
         kubeconfig = pathlib.Path(tmp) / "kubeconfig"
-        sim = subprocess.Popen([_kube_sim_binary(), "--kubeconfig-out", kubeconfig],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            deadline = time.monotonic() + 20
-            while not kubeconfig.exists() or not kubeconfig.read_text():
-                assert sim.poll() is None, "kube-sim exited at start-up"
-                assert time.monotonic() < deadline, "kube-sim wrote no kubeconfig in 20s"
-                time.sleep(0.05)
-            kubectl = ["kubectl", "--kubeconfig", str(kubeconfig)]
-            subprocess.run([*kubectl, "apply", "-f", SNAPSHOT_CLASS_CRD], check=True,
-                           capture_output=True, timeout=60)
-            subprocess.run([*kubectl, "wait", "--for=condition=established", "--timeout=30s",
-                            "crd/volumesnapshotclasses.snapshot.storage.k8s.io"], check=True,
-                           capture_output=True, timeout=60)
-            # Release records in memory: the simulator does not speak protobuf, which Helm's
-            # Secret storage driver uses. Everything the chart renders goes to the API server.
-            config = helm.Config(kubeconfig_path=kubeconfig, namespace=chartkit.NAMESPACE,
-                                 storage_driver="memory")
-            yield config, kubectl
-            config.close()
-        finally:
-            sim.terminate()
-            sim.wait(timeout=10)
+        log_path = pathlib.Path(tmp) / "kube-sim.log"
+        with open(log_path, "w") as log:
+            sim = subprocess.Popen([_kube_sim_binary(), "--kubeconfig-out", kubeconfig],
+                                   stdout=log, stderr=subprocess.STDOUT)
+            try:
+                _wait_for_kubeconfig(sim, kubeconfig, log_path)
+                kubectl = ["kubectl", "--kubeconfig", str(kubeconfig)]
+                _kubectl(kubectl, "apply", "-f", SNAPSHOT_CLASS_CRD)
+                _kubectl(kubectl, "wait", "--for=condition=established", "--timeout=30s",
+                         "crd/volumesnapshotclasses.snapshot.storage.k8s.io")
+                # Release records in memory: the simulator does not speak protobuf, which
+                # Helm's Secret storage driver uses. Every rendered object goes to the server.
+                config = helm.Config(kubeconfig_path=kubeconfig, namespace=chartkit.NAMESPACE,
+                                     storage_driver="memory")
+                yield config, kubectl
+                config.close()
+            finally:
+                sim.terminate()
+                sim.wait(timeout=10)
+
+
+def _wait_for_kubeconfig(sim, kubeconfig, log_path):
+    deadline = time.monotonic() + 20
+    while not kubeconfig.exists() or not kubeconfig.read_text():
+        if sim.poll() is not None:
+            pytest.fail(f"kube-sim exited with {sim.returncode}: {log_path.read_text()[-2000:]}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"kube-sim wrote no kubeconfig in 20s: {log_path.read_text()[-2000:]}")
+        time.sleep(0.05)
+
+
+def _kubectl(kubectl, *args) -> str:
+    run = subprocess.run([*kubectl, *map(str, args)], capture_output=True, text=True,
+                         timeout=60)
+    assert run.returncode == 0, f"kubectl {' '.join(map(str, args))}: {run.stderr}"
+    return run.stdout
 
 
 def _get(kubectl, kind, name, namespace=chartkit.NAMESPACE):
-    run = subprocess.run([*kubectl, "-n", namespace, "get", kind, name, "-o", "json"],
-                         capture_output=True, text=True, timeout=60)
-    assert run.returncode == 0, run.stderr
-    return json.loads(run.stdout)
+    return json.loads(_kubectl(kubectl, "-n", namespace, "get", kind, name, "-o", "json"))
 
 
 def _tls(kubectl):
@@ -117,8 +127,8 @@ def test_upgrade_reissues_only_what_is_missing_or_renamed(cluster, installed):
     ca = x509.load_pem_x509_certificate(
         base64.b64decode(_get(kubectl, "secret", f"{PREFIX}-ca")["data"]["tls.crt"]))
     before = _tls(kubectl)
-    subprocess.run([*kubectl, "-n", chartkit.NAMESPACE, "delete", "secret",
-                    f"{PREFIX}-pvc-reconciler-tls"], check=True, capture_output=True, timeout=60)
+    _kubectl(kubectl, "-n", chartkit.NAMESPACE, "delete", "secret",
+             f"{PREFIX}-pvc-reconciler-tls")
 
     _upgrade(config, CI_VALUES["default"])
     after = _tls(kubectl)
