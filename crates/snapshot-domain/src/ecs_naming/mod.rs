@@ -55,6 +55,12 @@ impl ClusterId {
     }
 }
 
+/// Checks that `id` looks like an ECS disk ID (`d-` and lowercase alphanumerics, at most 48
+/// characters), e.g. before trusting a PV's `volumeHandle` as one.
+pub fn check_disk_id(id: &str) -> Result<(), DomainError> {
+    check_ecs_id("disk ID", id, "d-")
+}
+
 /// One ECS tag (`Tag.N.Key` / `Tag.N.Value`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct EcsTag {
