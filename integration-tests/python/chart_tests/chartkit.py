@@ -170,18 +170,33 @@ def validate_crds(chart: helm.Chart) -> list[str]:
 
 def workspace_binary(name: str) -> pathlib.Path | None:
     """Where `cargo build --workspace --bins` puts binary `name` (the debug build), or None
-    when no workspace manifest declares a package or `[[bin]]` of that name yet.
+    when no workspace crate has that binary target yet (a `[[bin]]` of that name,
+    `src/bin/<name>.rs`, or `src/main.rs` of a package of that name).
 
     Reads the manifests directly rather than asking cargo, so one half-created crate in the
     shared work tree does not break the lookup."""
-    declared = re.compile(rf'^name\s*=\s*"{re.escape(name)}"\s*$', re.M)
-    manifests = [*REPO.glob("crates/*/Cargo.toml"), *REPO.glob("integration-tests/*/Cargo.toml")]
-    if not any(declared.search(m.read_text()) for m in manifests):
+    named = re.compile(rf'^name\s*=\s*"{re.escape(name)}"\s*$', re.M)
+    crates = [*REPO.glob("crates/*/Cargo.toml"), *REPO.glob("integration-tests/*/Cargo.toml")]
+    if not any(_declares_bin(manifest, named) for manifest in crates):
         return None
     target = pathlib.Path(os.environ.get("CARGO_TARGET_DIR") or REPO / "target")
     if not target.is_absolute():
         target = REPO / target
     return target / "debug" / name
+
+
+def _declares_bin(manifest: pathlib.Path, named: re.Pattern[str]) -> bool:
+    text = manifest.read_text()
+    package = text.split("[[bin]]")[0]
+    bins = text.split("[[bin]]")[1:]
+    crate = manifest.parent
+    if any(named.search(section) for section in bins):
+        return True
+    match = re.search(r'^name\s*=\s*"([^"]+)"', package, re.M)
+    if not match or not named.search(f'name = "{match.group(1)}"'):
+        return False
+    return (crate / "src" / "main.rs").exists() or (
+        crate / "src" / "bin" / f"{match.group(1)}.rs").exists()
 
 
 def pod_specs(rendered: Rendered) -> Iterator[tuple[str, dict[str, Any]]]:
