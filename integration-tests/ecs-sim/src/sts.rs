@@ -73,8 +73,8 @@ pub fn assume_role_with_oidc(sim: &Sim, params: &Params) -> Result<Value, ApiErr
             "Issuer": claims.iss,
             "Subject": claims.sub,
             "ClientIds": trust.audience,
-            "ExpirationTime": render_time(jiff::Timestamp::from_second(claims.exp).unwrap_or_default()),
-            "IssuanceTime": render_time(jiff::Timestamp::from_second(claims.iat).unwrap_or_default()),
+            "ExpirationTime": unix_time(claims.exp),
+            "IssuanceTime": unix_time(claims.iat),
         },
     }))
 }
@@ -98,6 +98,10 @@ pub fn get_caller_identity(principal: &Principal) -> Value {
             "RoleId": "",
         }),
     }
+}
+
+fn unix_time(seconds: i64) -> String {
+    render_time(jiff::Timestamp::from_second(seconds).unwrap_or_default())
 }
 
 fn token_error(error: TokenError) -> ApiError {

@@ -232,7 +232,9 @@ pub fn delete(world: &mut World, call: &Call<'_>) -> Result<Value, ApiError> {
                 "OperationStatus": "Success",
                 "ErrorCode": "",
                 "ErrorMsg": "",
-                "RelatedItemSet": { "RelatedItem": [ { "Name": "SnapshotId", "Value": snapshot_id } ] },
+                "RelatedItemSet": {
+                    "RelatedItem": [ { "Name": "SnapshotId", "Value": snapshot_id } ],
+                },
             })
         })
         .collect();

@@ -6,6 +6,7 @@
 mod disks;
 mod groups;
 mod policies;
+mod policy_binding;
 pub(crate) mod render;
 pub(crate) use render::time as render_time;
 mod snapshots;
@@ -56,11 +57,11 @@ const HANDLERS: &[(&str, Handler)] = &[
     ("ModifyAutoSnapshotPolicyEx", policies::modify),
     ("DeleteAutoSnapshotPolicy", policies::delete),
     ("DescribeAutoSnapshotPolicyEx", policies::describe),
-    ("ApplyAutoSnapshotPolicy", policies::apply),
-    ("CancelAutoSnapshotPolicy", policies::cancel),
+    ("ApplyAutoSnapshotPolicy", policy_binding::apply),
+    ("CancelAutoSnapshotPolicy", policy_binding::cancel),
     (
         "DescribeAutoSnapshotPolicyAssociations",
-        policies::associations,
+        policy_binding::associations,
     ),
     ("CreateSnapshot", snapshots::create),
     ("DeleteSnapshot", snapshots::delete),

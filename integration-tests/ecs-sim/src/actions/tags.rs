@@ -106,7 +106,9 @@ pub fn list(world: &mut World, call: &Call<'_>) -> Result<Value, ApiError> {
     let items: Vec<Value> = page
         .items
         .iter()
-        .map(|(id, k, v)| json!({"ResourceId": id, "ResourceType": kind, "TagKey": k, "TagValue": v}))
+        .map(|(id, k, v)| {
+            json!({"ResourceId": id, "ResourceType": kind, "TagKey": k, "TagValue": v})
+        })
         .collect();
     Ok(json!({ "NextToken": page.next_token, "TagResources": { "TagResource": items } }))
 }
