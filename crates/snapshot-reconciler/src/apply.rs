@@ -1,0 +1,234 @@
+//! Carries out a [`Plan`](crate::plan::Plan) against the Kubernetes API.
+//!
+//! # Guarantees
+//! - Idempotent: "already exists" on create and "not found" on delete count as done, so a
+//!   replica that restarts in the middle of an import wave, or a second replica that led
+//!   briefly, never makes a duplicate (names are deterministic).
+//! - One failed write does not stop the others; it is logged at error, counted, and retried on
+//!   the next pass because the plan is recomputed from what the cluster holds.
+//! - Only objects the reconciler created are deleted: plans are built from objects carrying
+//!   the managed-by label.
+
+use jiff::Timestamp;
+use kube::{
+    Api, Client,
+    api::{DeleteParams, DynamicObject, Patch, PatchParams, PostParams},
+};
+use serde_json::json;
+use tracing::{error, info, warn};
+
+use crate::{
+    ReconcilerError,
+    events::{self, Events},
+    metrics::Metrics,
+    objects::{CopySpec, FINALIZER_IMPORT_RECORD, content_resource, volume_snapshot_resource},
+    plan::Action,
+};
+
+/// Writes plans; cheap to clone.
+#[derive(Clone)]
+pub struct Executor {
+    client: Client,
+    metrics: Metrics,
+    events: Events,
+}
+
+impl std::fmt::Debug for Executor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Executor").finish_non_exhaustive()
+    }
+}
+
+impl Executor {
+    pub fn new(client: Client, metrics: Metrics, events: Events) -> Self {
+        Self {
+            client,
+            metrics,
+            events,
+        }
+    }
+
+    /// Applies every action; returns how many failed.
+    pub async fn apply(&self, actions: Vec<Action>) -> usize {
+        let mut failed = 0;
+        for action in actions {
+            if let Err(e) = self.apply_one(action).await {
+                error!(error = %e, "write failed; retried on the next pass");
+                self.metrics.write_failures.inc();
+                failed += 1;
+            }
+        }
+        failed
+    }
+
+    async fn apply_one(&self, action: Action) -> Result<(), ReconcilerError> {
+        match action {
+            Action::Import {
+                copy,
+                with_snapshot,
+                created_at,
+            } => self.import(&copy, with_snapshot, created_at).await,
+            Action::DeleteSnapshot {
+                snapshot_id,
+                namespace,
+            } => self.delete_snapshot(&snapshot_id, &namespace).await,
+            Action::RemoveContent {
+                name,
+                deleting,
+                finalized,
+            } => self.remove_content(&name, deleting, finalized).await,
+        }
+    }
+
+    async fn import(
+        &self,
+        copy: &CopySpec,
+        with_snapshot: bool,
+        created_at: Timestamp,
+    ) -> Result<(), ReconcilerError> {
+        let name = copy.origin.volume_snapshot_name().to_owned();
+        let ns = copy.namespace.as_str();
+        if with_snapshot {
+            let api = self.snapshots(ns);
+            let created = create(&api, &copy.volume_snapshot()?, "VolumeSnapshot").await;
+            if let Err(ReconcilerError::KubeWrite { source, .. }) = &created
+                && is_status(source, 404)
+            {
+                warn!(
+                    namespace = ns,
+                    snapshot = name,
+                    "target namespace does not exist; skipped"
+                );
+                return Ok(());
+            }
+            created?;
+            self.metrics.kube_writes.inc();
+        }
+
+        let contents: Api<DynamicObject> = Api::all_with(self.client.clone(), &content_resource());
+        create(&contents, &copy.content()?, "VolumeSnapshotContent").await?;
+        self.metrics.kube_writes.inc();
+        self.metrics.imported.inc();
+        let lag = Timestamp::now().duration_since(created_at).as_secs_f64();
+        self.metrics.import_lag.observe(lag.max(0.0));
+        info!(namespace = ns, name, "snapshot imported");
+
+        let note = format!("imported ECS snapshot {name} as a pre-provisioned VolumeSnapshot");
+        self.events
+            .on_snapshot(ns, &name, false, events::SNAPSHOT_IMPORTED, note)
+            .await;
+        Ok(())
+    }
+
+    async fn delete_snapshot(&self, id: &str, namespace: &str) -> Result<(), ReconcilerError> {
+        let note = format!("ECS no longer has snapshot {id}; removing this copy");
+        self.events
+            .on_snapshot(namespace, id, false, events::SNAPSHOT_REMOVED, note)
+            .await;
+        delete(&self.snapshots(namespace), id, "VolumeSnapshot").await?;
+        self.metrics.kube_writes.inc();
+        info!(
+            namespace,
+            name = id,
+            "VolumeSnapshot of a gone snapshot deleted"
+        );
+        Ok(())
+    }
+
+    async fn remove_content(
+        &self,
+        name: &str,
+        deleting: bool,
+        finalized: bool,
+    ) -> Result<(), ReconcilerError> {
+        let api: Api<DynamicObject> = Api::all_with(self.client.clone(), &content_resource());
+        if !deleting {
+            delete(&api, name, "VolumeSnapshotContent").await?;
+            self.metrics.kube_writes.inc();
+        }
+        if finalized {
+            release(&api, name).await?;
+            self.metrics.kube_writes.inc();
+        }
+        self.metrics.removed.inc();
+        info!(name, "content of a gone snapshot removed");
+        Ok(())
+    }
+
+    fn snapshots(&self, namespace: &str) -> Api<DynamicObject> {
+        Api::namespaced_with(self.client.clone(), namespace, &volume_snapshot_resource())
+    }
+}
+
+async fn create(
+    api: &Api<DynamicObject>,
+    object: &DynamicObject,
+    kind: &'static str,
+) -> Result<(), ReconcilerError> {
+    match api.create(&PostParams::default(), object).await {
+        Ok(_) => Ok(()),
+        Err(e) if is_status(&e, 409) => Ok(()),
+        Err(source) => Err(ReconcilerError::KubeWrite {
+            verb: "create",
+            kind,
+            name: object.metadata.name.clone().unwrap_or_default(),
+            source,
+        }),
+    }
+}
+
+async fn delete(
+    api: &Api<DynamicObject>,
+    name: &str,
+    kind: &'static str,
+) -> Result<(), ReconcilerError> {
+    match api.delete(name, &DeleteParams::default()).await {
+        Ok(_) => Ok(()),
+        Err(e) if is_status(&e, 404) => Ok(()),
+        Err(source) => Err(ReconcilerError::KubeWrite {
+            verb: "delete",
+            kind,
+            name: name.to_owned(),
+            source,
+        }),
+    }
+}
+
+/// Removes the record finalizer, guarded by the resourceVersion read, so that finalizers
+/// others add in the meantime are never dropped.
+async fn release(api: &Api<DynamicObject>, name: &str) -> Result<(), ReconcilerError> {
+    let failed = |verb, source| ReconcilerError::KubeWrite {
+        verb,
+        kind: "VolumeSnapshotContent",
+        name: name.to_owned(),
+        source,
+    };
+    let current = match api.get(name).await {
+        Ok(current) => current,
+        Err(e) if is_status(&e, 404) => return Ok(()),
+        Err(e) => return Err(failed("read", e)),
+    };
+    let finalizers: Vec<String> = current
+        .metadata
+        .finalizers
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|f| f != FINALIZER_IMPORT_RECORD)
+        .collect();
+    let patch = json!({"metadata": {
+        "finalizers": finalizers,
+        "resourceVersion": current.metadata.resource_version,
+    }});
+    match api
+        .patch(name, &PatchParams::default(), &Patch::Merge(&patch))
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) if is_status(&e, 404) => Ok(()),
+        Err(e) => Err(failed("release the record finalizer of", e)),
+    }
+}
+
+fn is_status(error: &kube::Error, code: u16) -> bool {
+    matches!(error, kube::Error::Api(s) if s.code == code)
+}

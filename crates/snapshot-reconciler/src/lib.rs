@@ -1,0 +1,27 @@
+//! snapshot-reconciler: makes every finished ECS snapshot of a managed disk visible in the
+//! cluster as a pre-provisioned `VolumeSnapshotContent` + `VolumeSnapshot` pair, one per target
+//! namespace, and removes the pairs when ECS no longer has the snapshot.
+//!
+//! It owns: discovery of ECS snapshots through the gateway ([`ecs`], [`discovery`]), which
+//! policy a snapshot belongs to ([`ownership`], [`policy_view`]), the pair it becomes
+//! ([`objects`]), the rules of what to create and remove ([`plan`]), the writes ([`apply`]),
+//! the loop ([`controller`]), Events and metrics.
+//!
+//! It must not touch: `VolumeSnapshot`s or contents without its managed-by label, ECS
+//! policies or disks (policy-listener and pvc-reconciler own those), VSP status, or cloud
+//! snapshots themselves (it never deletes one: every copy is `Retain`).
+
+pub mod apply;
+pub mod args;
+pub mod controller;
+pub mod discovery;
+pub mod ecs;
+mod error;
+pub mod events;
+pub mod metrics;
+pub mod objects;
+pub mod ownership;
+pub mod plan;
+pub mod policy_view;
+
+pub use error::ReconcilerError;

@@ -1,0 +1,171 @@
+//! The `VolumeSnapshot`/`VolumeSnapshotContent` pair of one imported copy, and what the cluster
+//! already holds.
+//!
+//! # The pair (external-snapshotter's pre-provisioned binding)
+//! - `VolumeSnapshotContent` `<snapshot ID>.<namespace>`: `source.snapshotHandle` is the ECS
+//!   snapshot ID, `driver` the disk's CSI driver, `volumeSnapshotRef` names the
+//!   `VolumeSnapshot` (namespace and name, no UID: the snapshot-controller fills it in when it
+//!   binds), `deletionPolicy: Retain`.
+//! - `VolumeSnapshot` `<snapshot ID>` in the target namespace: `source.volumeSnapshotContentName`
+//!   names the content, `volumeSnapshotClassName` the configured class.
+//!
+//! # Deletion policy
+//! Every copy is `Retain`: no copy deletes the cloud snapshot, so deleting the copy in one
+//! namespace never takes it from the others. ECS retention (or a person, in ECS) deletes it;
+//! the reconciler then removes every copy.
+//!
+//! # The import record
+//! Each content carries the finalizer [`FINALIZER_IMPORT_RECORD`]. A content without its
+//! `VolumeSnapshot` is the record that a user deleted that copy: it is never imported again.
+//! The finalizer keeps the record even when someone switched the content to `Delete` and the
+//! snapshot-controller deleted it with the `VolumeSnapshot`; the reconciler releases it once
+//! ECS no longer has the snapshot.
+
+use std::collections::BTreeMap;
+
+use kube::api::{ApiResource, DynamicObject, GroupVersionKind};
+use serde_json::{Value, json};
+use snapshot_domain::imported::{LABEL_MANAGED_BY, LABEL_SNAPSHOT_ID, MANAGED_BY, SnapshotOrigin};
+
+use crate::ReconcilerError;
+
+/// Finalizer on every imported content: keeps the record that a copy existed.
+pub const FINALIZER_IMPORT_RECORD: &str = "storage.alibabacloud.com/import-record";
+/// Label selector matching every object the reconciler created.
+pub const MANAGED_SELECTOR: &str = "app.kubernetes.io/managed-by=storage-snapshot-manager";
+const API_VERSION: &str = "snapshot.storage.k8s.io/v1";
+
+/// `snapshot.storage.k8s.io/v1` `VolumeSnapshot`.
+pub fn volume_snapshot_resource() -> ApiResource {
+    let gvk = GroupVersionKind::gvk("snapshot.storage.k8s.io", "v1", "VolumeSnapshot");
+    ApiResource::from_gvk_with_plural(&gvk, "volumesnapshots")
+}
+
+/// `snapshot.storage.k8s.io/v1` `VolumeSnapshotContent`.
+pub fn content_resource() -> ApiResource {
+    let gvk = GroupVersionKind::gvk("snapshot.storage.k8s.io", "v1", "VolumeSnapshotContent");
+    ApiResource::from_gvk_with_plural(&gvk, "volumesnapshotcontents")
+}
+
+/// One copy to create: everything both objects are built from.
+#[derive(Debug, Clone)]
+pub struct CopySpec {
+    pub origin: SnapshotOrigin,
+    pub namespace: String,
+    pub driver: String,
+    pub class: String,
+}
+
+impl CopySpec {
+    pub fn content_name(&self) -> Result<String, ReconcilerError> {
+        Ok(self.origin.content_name(&self.namespace)?)
+    }
+
+    /// The `VolumeSnapshot`.
+    pub fn volume_snapshot(&self) -> Result<DynamicObject, ReconcilerError> {
+        let value = json!({
+            "apiVersion": API_VERSION,
+            "kind": "VolumeSnapshot",
+            "metadata": {
+                "name": self.origin.volume_snapshot_name(),
+                "namespace": self.namespace,
+                "labels": self.origin.labels(),
+                "annotations": self.origin.annotations(),
+            },
+            "spec": {
+                "source": {"volumeSnapshotContentName": self.content_name()?},
+                "volumeSnapshotClassName": self.class,
+            },
+        });
+        Ok(decode(value))
+    }
+
+    /// The `VolumeSnapshotContent`.
+    pub fn content(&self) -> Result<DynamicObject, ReconcilerError> {
+        let value = json!({
+            "apiVersion": API_VERSION,
+            "kind": "VolumeSnapshotContent",
+            "metadata": {
+                "name": self.content_name()?,
+                "labels": self.origin.labels(),
+                "annotations": self.origin.annotations(),
+                "finalizers": [FINALIZER_IMPORT_RECORD],
+            },
+            "spec": {
+                "deletionPolicy": "Retain",
+                "driver": self.driver,
+                "source": {"snapshotHandle": self.origin.snapshot_id()},
+                "volumeSnapshotClassName": self.class,
+                "volumeSnapshotRef": {
+                    "apiVersion": API_VERSION,
+                    "kind": "VolumeSnapshot",
+                    "name": self.origin.volume_snapshot_name(),
+                    "namespace": self.namespace,
+                },
+            },
+        });
+        Ok(decode(value))
+    }
+}
+
+fn decode(value: Value) -> DynamicObject {
+    serde_json::from_value(value).unwrap_or_else(|_| unreachable!("a literal object decodes"))
+}
+
+/// A `VolumeSnapshot` the reconciler created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldSnapshot {
+    pub terminating: bool,
+}
+
+/// A `VolumeSnapshotContent` the reconciler created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldContent {
+    pub name: String,
+    pub terminating: bool,
+    pub finalized: bool,
+}
+
+/// What the cluster holds of one copy (snapshot ID, namespace).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Held {
+    pub snapshot: Option<HeldSnapshot>,
+    pub content: Option<HeldContent>,
+}
+
+/// Copies keyed by `(snapshot ID, namespace)`.
+pub type HeldCopies = BTreeMap<(String, String), Held>;
+
+/// Indexes the managed objects; objects without both the managed-by and snapshot-ID labels
+/// are not the reconciler's and are left out.
+pub fn index(snapshots: &[DynamicObject], contents: &[DynamicObject]) -> HeldCopies {
+    let mut held = HeldCopies::new();
+    for vs in snapshots {
+        let (Some(id), Some(ns)) = (snapshot_id(vs), vs.metadata.namespace.clone()) else {
+            continue;
+        };
+        let terminating = vs.metadata.deletion_timestamp.is_some();
+        held.entry((id, ns)).or_default().snapshot = Some(HeldSnapshot { terminating });
+    }
+    for vsc in contents {
+        let ns = vsc.data["spec"]["volumeSnapshotRef"]["namespace"].as_str();
+        let (Some(id), Some(ns)) = (snapshot_id(vsc), ns) else {
+            continue;
+        };
+        let finalizers = vsc.metadata.finalizers.as_deref().unwrap_or_default();
+        held.entry((id, ns.to_owned())).or_default().content = Some(HeldContent {
+            name: vsc.metadata.name.clone().unwrap_or_default(),
+            terminating: vsc.metadata.deletion_timestamp.is_some(),
+            finalized: finalizers.iter().any(|f| f == FINALIZER_IMPORT_RECORD),
+        });
+    }
+    held
+}
+
+fn snapshot_id(object: &DynamicObject) -> Option<String> {
+    let labels = object.metadata.labels.as_ref()?;
+    if labels.get(LABEL_MANAGED_BY).map(String::as_str) != Some(MANAGED_BY) {
+        return None;
+    }
+    labels.get(LABEL_SNAPSHOT_ID).cloned()
+}
