@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args as ClapArgs, Parser, ValueEnum};
+use clap::{ArgAction, Args as ClapArgs, Parser, ValueEnum};
 use service_runtime::args::{AdminArgs, KubeArgs, LogArgs, parse_duration};
 
 use crate::backend::retry::RetryConfig;
@@ -66,7 +66,7 @@ pub struct EcsArgs {
     pub region: String,
 
     /// Use the VPC endpoint (`ecs-vpc.<region>.aliyuncs.com`) instead of the public one.
-    #[arg(long, env = "ECS_USE_VPC_ENDPOINT", default_value_t = true, action = clap::ArgAction::Set)]
+    #[arg(long, env = "ECS_USE_VPC_ENDPOINT", default_value_t = true, action = ArgAction::Set)]
     pub vpc_endpoint: bool,
 
     /// Full ECS endpoint URL overriding the regional one, e.g. a simulator
@@ -75,7 +75,12 @@ pub struct EcsArgs {
     pub ecs_endpoint: Option<String>,
 
     /// Where credentials come from.
-    #[arg(long, env = "CREDENTIALS_SOURCE", value_enum, default_value_t = CredentialsSource::SecretFile)]
+    #[arg(
+        long,
+        env = "CREDENTIALS_SOURCE",
+        value_enum,
+        default_value_t = CredentialsSource::SecretFile
+    )]
     pub credentials_source: CredentialsSource,
 
     /// Directory of the mounted credentials Secret (`--credentials-source secret-file`).
@@ -108,11 +113,11 @@ pub struct SecurityArgs {
 
     /// Refuse TLS connections without a client certificate. Set to false when some callers
     /// authenticate with ServiceAccount tokens only.
-    #[arg(long, env = "TLS_REQUIRE_CLIENT_CERT", default_value_t = true, action = clap::ArgAction::Set)]
+    #[arg(long, env = "TLS_REQUIRE_CLIENT_CERT", default_value_t = true, action = ArgAction::Set)]
     pub tls_require_client_cert: bool,
 
     /// Verify `authorization: Bearer` tokens with the Kubernetes TokenReview API.
-    #[arg(long, env = "TOKEN_REVIEW", default_value_t = false, action = clap::ArgAction::Set)]
+    #[arg(long, env = "TOKEN_REVIEW", default_value_t = false, action = ArgAction::Set)]
     pub token_review: bool,
 
     /// Audiences a bearer token must be issued for (comma-separated); empty accepts the API
@@ -192,7 +197,12 @@ pub struct RetryArgs {
     pub retry_max_delay: Duration,
 
     /// Shortest backoff after ECS throttled, e.g. `500ms`.
-    #[arg(long, env = "RETRY_THROTTLED_MIN_DELAY", default_value = "500ms", value_parser = parse_duration)]
+    #[arg(
+        long,
+        env = "RETRY_THROTTLED_MIN_DELAY",
+        default_value = "500ms",
+        value_parser = parse_duration
+    )]
     pub retry_throttled_min_delay: Duration,
 }
 

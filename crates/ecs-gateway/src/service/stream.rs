@@ -14,16 +14,21 @@ use super::{convert, status};
 use crate::backend::{CallContext, EcsBackend};
 
 /// Largest page ECS serves for DescribeSnapshots.
-const PAGE_SIZE: u32 = 100;
+const MAX_PAGE_SIZE: u32 = 100;
 
-/// Starts the walk; the stream ends after the last page or with the first error.
+/// Starts the walk from the first page of `first`'s filters, `first.max_results` per page; the
+/// stream ends after the last page or with the first error.
 pub fn snapshots<B: EcsBackend>(
     backend: Arc<B>,
     call: CallContext,
     mut first: ecs::DescribeSnapshots,
 ) -> ReceiverStream<Result<v1::Snapshot, Status>> {
-    let (tx, rx) = mpsc::channel(PAGE_SIZE as usize);
-    first.max_results = Some(PAGE_SIZE);
+    let page_size = first
+        .max_results
+        .unwrap_or(MAX_PAGE_SIZE)
+        .clamp(1, MAX_PAGE_SIZE);
+    let (tx, rx) = mpsc::channel(page_size as usize);
+    first.max_results = Some(page_size);
     first.next_token = None;
     tokio::spawn(walk(backend, call, first, tx));
     ReceiverStream::new(rx)
