@@ -60,22 +60,19 @@ impl World {
     }
 
     fn next_event_time(&self) -> Option<Timestamp> {
-        let expiry = self.snapshots.values().filter_map(|s| s.expires_at()).min();
+        let expiry = self
+            .snapshots
+            .values()
+            .filter_map(|s| s.expires_at())
+            .filter(|at| *at > self.now)
+            .min();
         let firing = self
             .policies
             .values()
             .filter(|p| self.disks.values().any(|d| d.policy_ids.contains(&p.id)))
             .filter_map(|p| next_firing(&p.time_points, &p.repeat_weekdays, self.now))
             .min();
-        // An expiry already due (created with a past expiry) is handled at the current instant.
-        let expiry = expiry.map(|at| at.max(self.now_plus_epsilon()));
         [expiry, firing].into_iter().flatten().min()
-    }
-
-    fn now_plus_epsilon(&self) -> Timestamp {
-        self.now
-            .checked_add(jiff::SignedDuration::from_nanos(1))
-            .unwrap_or(self.now)
     }
 
     fn expire_snapshots(&mut self, events: &mut Vec<TimelineEvent>) {
