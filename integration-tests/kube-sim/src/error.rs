@@ -46,7 +46,11 @@ pub enum Error {
     /// A write carried a stale resourceVersion or failed a precondition (409 Conflict).
     #[error("Operation cannot be fulfilled on {} \"{}\": {message}",
         qualified(&subject.resource, &subject.group), subject.name)]
-    Conflict { subject: Subject, message: String },
+    Conflict {
+        subject: Subject,
+        message: String,
+        causes: Vec<Cause>,
+    },
     /// The object failed validation (422 Invalid); `causes` names each bad field.
     #[error("{kind} \"{}\" is invalid: {}", subject.name, join_causes(causes))]
     Invalid {
@@ -136,6 +140,7 @@ impl Error {
         Error::Conflict {
             subject,
             message: message.into(),
+            causes: Vec::new(),
         }
     }
 
@@ -206,18 +211,22 @@ impl Error {
 
     fn details(&self) -> Option<Value> {
         match self {
-            Error::NotFound(s) | Error::AlreadyExists(s) | Error::Conflict { subject: s, .. } => {
-                Some(subject_details(s))
+            Error::NotFound(s) | Error::AlreadyExists(s) => Some(subject_details(s)),
+            Error::Conflict {
+                subject, causes, ..
+            } => {
+                let mut d = subject_details(subject);
+                if !causes.is_empty() {
+                    d["causes"] = causes_json(causes);
+                }
+                Some(d)
             }
             Error::Invalid {
                 subject, causes, ..
             } => {
                 let mut d = subject_details(subject);
                 d["kind"] = Value::String(self.invalid_kind().to_string());
-                d["causes"] = causes
-                    .iter()
-                    .map(|c| json!({"reason": c.reason, "message": c.message, "field": c.field}))
-                    .collect();
+                d["causes"] = causes_json(causes);
                 Some(d)
             }
             Error::TooLargeResourceVersion { .. } => Some(json!({
@@ -234,6 +243,11 @@ impl Error {
             _ => "",
         }
     }
+}
+
+fn causes_json(causes: &[Cause]) -> Value {
+    let each = |c: &Cause| json!({"reason": c.reason, "message": c.message, "field": c.field});
+    causes.iter().map(each).collect()
 }
 
 fn subject_details(s: &Subject) -> Value {

@@ -12,8 +12,10 @@
 mod auth;
 mod config;
 mod crd;
+mod defaults;
 mod discovery;
 mod error;
+mod fieldmanager;
 mod handlers;
 mod kubeconfig;
 mod lifecycle;

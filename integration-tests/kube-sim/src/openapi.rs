@@ -1,7 +1,7 @@
 //! OpenAPI v3 documents, enough for kubectl: each group/version lists its resource paths with
 //! `x-kubernetes-group-version-kind` and the `fieldValidation` parameter on PATCH, which makes
-//! kubectl (1.27+) validate on the server instead of client-side. `/openapi/v2` is not served
-//! (kubectl only reads it as protobuf and falls back without it).
+//! kubectl (1.27+) validate on the server instead of client-side. `/openapi/v2` is an empty
+//! Swagger document (JSON or protobuf), so the clients that still read it find no models.
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
@@ -171,4 +171,44 @@ fn object_item(d: &ResourceDescriptor, reference: &Value) -> Value {
         "patch": patch,
         "delete": operation(d, "delete", reference, &["dryRun"]),
     })
+}
+
+/// Media type kubectl asks `/openapi/v2` for; it decodes nothing else.
+pub const V2_PROTOBUF: &str = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf";
+
+/// What the real server answers it with (Go's MIME parser rejects the '@').
+pub const V2_PROTOBUF_RESPONSE: &str = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf";
+
+/// `/openapi/v2` as JSON: a Swagger 2.0 document without definitions, so clients that read
+/// it (kubectl's client-side validation of `v1 List` items) find no model and skip
+/// client-side checks; the server validates instead.
+pub fn v2_json() -> Value {
+    let (major, minor) = crate::discovery::KUBE_VERSION;
+    json!({"swagger": "2.0", "info": {"title": "Kubernetes", "version": format!("v{major}.{minor}.0")}, "paths": {}})
+}
+
+/// The same document as a gnostic `openapi_v2.Document` protobuf message: field 1
+/// (`swagger`) and field 2 (`info`, itself fields 1 `title` and 2 `version`).
+pub fn v2_protobuf() -> Vec<u8> {
+    let (major, minor) = crate::discovery::KUBE_VERSION;
+    let mut info = Vec::new();
+    length_delimited(&mut info, 1, b"Kubernetes");
+    length_delimited(&mut info, 2, format!("v{major}.{minor}.0").as_bytes());
+    let mut doc = Vec::new();
+    length_delimited(&mut doc, 1, b"2.0");
+    length_delimited(&mut doc, 2, &info);
+    doc
+}
+
+/// Appends a protobuf length-delimited field (wire type 2); fields here are short, so the
+/// tag and the length each fit one varint byte.
+fn length_delimited(out: &mut Vec<u8>, field: u8, bytes: &[u8]) {
+    out.push((field << 3) | 2);
+    let mut len = bytes.len();
+    while len >= 0x80 {
+        out.push((len as u8 & 0x7f) | 0x80);
+        len >>= 7;
+    }
+    out.push(len as u8);
+    out.extend_from_slice(bytes);
 }

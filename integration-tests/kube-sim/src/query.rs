@@ -27,6 +27,7 @@ pub struct Params {
     pub send_initial_events: bool,
     pub dry_run: bool,
     pub field_manager: String,
+    pub force: bool,
     pub field_validation: FieldValidation,
     pub include_object: String,
 }
@@ -47,6 +48,7 @@ impl Params {
             send_initial_events: flag(raw, "sendInitialEvents")?,
             dry_run: dry_run(raw)?,
             field_manager: get("fieldManager"),
+            force: flag(raw, "force")?,
             field_validation: field_validation(raw)?,
             include_object: get("includeObject"),
         })

@@ -135,6 +135,10 @@ async fn dispatch(
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
+    if target == Target::OpenApiV2 && accept.contains(openapi::V2_PROTOBUF) {
+        let headers = [(header::CONTENT_TYPE, openapi::V2_PROTOBUF_RESPONSE)];
+        return (StatusCode::OK, headers, openapi::v2_protobuf()).into_response();
+    }
     match discovery_document(&app, &target, accept) {
         Some((content_type, doc)) => (
             StatusCode::OK,
@@ -168,6 +172,7 @@ fn discovery_document(app: &App, target: &Target, accept: &str) -> Option<(Strin
         (Target::GroupVersion { group, version }, _) => {
             json(discovery::resource_list(registry, group, version)?)
         }
+        (Target::OpenApiV2, _) => json(openapi::v2_json()),
         (Target::OpenApiV3Index, _) => json(openapi::index(registry)),
         (Target::OpenApiV3 { group, version }, _) => {
             registry.in_group_version(group, version).first()?;

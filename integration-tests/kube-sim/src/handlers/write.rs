@@ -13,7 +13,7 @@ use crate::meta;
 use crate::resources::ResourceDescriptor;
 use crate::server::App;
 use crate::store::State;
-use crate::{auth, crd, patch, validation};
+use crate::{auth, crd, fieldmanager, patch, validation};
 
 pub fn create(app: &Arc<App>, req: &Request) -> Result<Response> {
     if req.path.subresource.is_some() {
@@ -22,11 +22,29 @@ pub fn create(app: &Arc<App>, req: &Request) -> Result<Response> {
         ));
     }
     let obj = body::object(req.header("content-type"), &req.body)?;
-    create_object(app, req, obj)
+    create_object(app, req, obj, false)
+}
+
+/// Who owns the fields a write changes: `fieldManager`, else the client's user-agent name.
+fn manager(req: &Request) -> String {
+    if !req.params.field_manager.is_empty() {
+        return req.params.field_manager.clone();
+    }
+    let agent = req
+        .header("user-agent")
+        .split('/')
+        .next()
+        .unwrap_or("")
+        .trim();
+    if agent.is_empty() {
+        "unknown".into()
+    } else {
+        agent.to_string()
+    }
 }
 
 /// Creates `obj` (a create body, or the object of an apply to a missing name).
-fn create_object(app: &Arc<App>, req: &Request, mut obj: Value) -> Result<Response> {
+fn create_object(app: &Arc<App>, req: &Request, mut obj: Value, applied: bool) -> Result<Response> {
     lifecycle::check_type(&req.desc, &mut obj)?;
     if req.desc.plural == "tokenreviews" {
         return Ok(json_response(
@@ -35,7 +53,22 @@ fn create_object(app: &Arc<App>, req: &Request, mut obj: Value) -> Result<Respon
         ));
     }
     lifecycle::prepare_create(&req.desc, &req.path.namespace, &mut obj)?;
+    crate::defaults::apply(&req.desc, &mut obj);
+    let sent = obj.clone();
     validation::admit(&req.desc, &mut obj, req.params.field_validation, None)?;
+    if applied {
+        let empty = serde_json::json!({});
+        obj = fieldmanager::apply(
+            &req.desc,
+            &empty,
+            &sent,
+            obj,
+            &manager(req),
+            req.params.force,
+        )?;
+    } else {
+        fieldmanager::record_update(&req.desc, None, &mut obj, &manager(req));
+    }
     if crd::is_crd(&req.desc) {
         crd::admit(&mut obj)?;
     }
@@ -116,10 +149,17 @@ pub fn patch(app: &Arc<App>, req: &Request) -> Result<Response> {
         }
         let obj = patch::applied_object(&req.body, &req.params)?;
         check_identity(req, &obj)?;
-        return create_object(app, req, obj);
+        return create_object(app, req, obj, true);
     };
     let current = super::present(&req.desc, stored.clone());
-    let mut new = patch::apply(&req.desc, &current, &content_type, &req.body, &req.params)?;
+    let mut new = patch::apply(
+        &req.desc,
+        &current,
+        &content_type,
+        &req.body,
+        &req.params,
+        &manager(req),
+    )?;
     lifecycle::check_type(&req.desc, &mut new)?;
     check_identity(req, &new)?;
     let result = finish_update(&mut state, req, &stored, new)?;
@@ -138,6 +178,7 @@ pub(super) fn finish_update(
 ) -> Result<Value> {
     let part = Part::from_subresource(&req.desc, req.path.subresource.as_deref())?;
     let mut result = lifecycle::prepare_update(&req.desc, stored, new, part)?;
+    crate::defaults::apply(&req.desc, &mut result);
     validation::admit(
         &req.desc,
         &mut result,

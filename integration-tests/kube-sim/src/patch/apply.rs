@@ -1,7 +1,6 @@
-//! Server-side apply, simplified: the applied configuration is merged into the live object
-//! with strategic-merge rules for built-ins and map-merge/list-replace for custom resources.
-//! Field ownership (`managedFields`) is not tracked, so fields a manager stops applying are
-//! kept rather than removed; the README lists this gap.
+//! Server-side apply bodies: the applied configuration is merged into the live object with
+//! strategic-merge rules for built-ins and map-merge/list-replace for custom resources, then
+//! `fieldmanager` settles ownership, conflicts and removals.
 
 use serde_json::Value;
 
@@ -39,14 +38,21 @@ pub fn apply_existing(
     current: &Value,
     body: &[u8],
     params: &Params,
+    manager: &str,
 ) -> Result<Value> {
     let applied = applied_object(body, params)?;
+    let merged = merge_for_apply(desc, current, &applied)?;
+    crate::fieldmanager::apply(desc, current, &applied, merged, manager, params.force)
+}
+
+/// The applied configuration merged into the live object, before ownership is settled.
+pub fn merge_for_apply(desc: &ResourceDescriptor, live: &Value, applied: &Value) -> Result<Value> {
     if desc.schema.is_some() {
-        let mut doc = current.clone();
-        merge_maps(&mut doc, &applied);
+        let mut doc = live.clone();
+        merge_maps(&mut doc, applied);
         return Ok(doc);
     }
-    super::strategic::merge(&desc.kind, current, &applied)
+    super::strategic::merge(&desc.kind, live, applied)
 }
 
 /// Recursive map merge where lists and scalars from `applied` replace the live value.

@@ -11,6 +11,9 @@ use crate::query::Params;
 use crate::resources::ResourceDescriptor;
 
 pub use apply::applied_object;
+#[cfg(test)]
+pub use apply::merge_for_apply;
+pub use strategic::list_kind;
 
 const JSON_PATCH: &str = "application/json-patch+json";
 const MERGE_PATCH: &str = "application/merge-patch+json";
@@ -35,6 +38,7 @@ pub fn apply(
     content_type: &str,
     body: &[u8],
     params: &Params,
+    manager: &str,
 ) -> Result<Value> {
     let mut doc = current.clone();
     match media_type(content_type) {
@@ -66,7 +70,7 @@ pub fn apply(
             let patch = parse_object(body)?;
             doc = strategic::merge(&desc.kind, &doc, &patch)?;
         }
-        APPLY => return apply::apply_existing(desc, current, body, params),
+        APPLY => return apply::apply_existing(desc, current, body, params, manager),
         other => {
             return Err(Error::UnsupportedMediaType(format!(
                 "the body of the request was in an unknown format - accepted media types include: \

@@ -44,6 +44,16 @@ const KIND_RULES: &[(&str, &str, ListRule)] = &[
     ("ServiceAccount", "imagePullSecrets", ListRule::Key("name")),
 ];
 
+/// How server-side apply tracks the list at `path` of a built-in `kind`.
+pub fn list_kind(kind: &str, path: &str) -> crate::fieldmanager::ListKind {
+    use crate::fieldmanager::ListKind;
+    match rule_for(kind, path) {
+        Some(ListRule::Key(key)) => ListKind::Map(vec![key.to_string()]),
+        Some(ListRule::Set) => ListKind::Set,
+        None => ListKind::Atomic,
+    }
+}
+
 fn rule_for(kind: &str, path: &str) -> Option<&'static ListRule> {
     let by_kind = KIND_RULES
         .iter()

@@ -1,0 +1,91 @@
+use serde_json::{Value, json};
+
+use super::*;
+use crate::resources::builtin_descriptors;
+
+fn deployment_desc() -> ResourceDescriptor {
+    builtin_descriptors()
+        .into_iter()
+        .find(|d| d.kind == "Deployment")
+        .unwrap()
+}
+
+fn apply_as(live: &Value, applied: Value, manager: &str, force: bool) -> Result<Value> {
+    let desc = deployment_desc();
+    let merged = crate::patch::merge_for_apply(&desc, live, &applied)?;
+    apply(&desc, live, &applied, merged, manager, force)
+}
+
+fn entry<'a>(obj: &'a Value, manager: &str) -> Option<&'a Value> {
+    let list = obj["metadata"]["managedFields"].as_array()?;
+    list.iter().find(|e| e["manager"] == manager)
+}
+
+#[test]
+fn applying_twice_changes_nothing() {
+    let applied = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"},
+        "spec": {"replicas": 1}});
+    let once = apply_as(&json!({}), applied.clone(), "a", false).unwrap();
+    let twice = apply_as(&once, applied, "a", false).unwrap();
+    assert_eq!(once, twice);
+    assert_eq!(
+        entry(&once, "a").unwrap()["fieldsV1"],
+        json!({"f:spec": {"f:replicas": {}}})
+    );
+}
+
+#[test]
+fn managers_conflict_share_and_keep_each_others_fields() {
+    let base = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"}});
+    let mut a = base.clone();
+    a["spec"] = json!({"replicas": 1, "paused": false});
+    let live = apply_as(&json!({}), a.clone(), "a", false).unwrap();
+
+    let mut b = base.clone();
+    b["spec"] = json!({"replicas": 3, "minReadySeconds": 5});
+    let err = apply_as(&live, b.clone(), "b", false).unwrap_err();
+    let status = err.to_status();
+    assert_eq!(status["code"], 409);
+    assert_eq!(status["details"]["causes"][0]["field"], ".spec.replicas");
+
+    let live = apply_as(&live, b, "b", true).unwrap();
+    assert_eq!(live["spec"]["replicas"], 3);
+    assert!(
+        entry(&live, "a").unwrap()["fieldsV1"]["f:spec"]
+            .get("f:replicas")
+            .is_none()
+    );
+
+    let mut a_again = base.clone();
+    a_again["spec"] = json!({"paused": false});
+    let live = apply_as(&live, a_again, "a", false).unwrap();
+    assert_eq!(
+        live["spec"]["minReadySeconds"], 5,
+        "b's field survives a's apply"
+    );
+
+    let mut a_drop = base;
+    a_drop["spec"] = json!({});
+    let live = apply_as(&live, a_drop, "a", false).unwrap();
+    assert!(
+        live["spec"].get("paused").is_none(),
+        "a field its only applier dropped is removed"
+    );
+    assert_eq!(live["spec"]["replicas"], 3);
+}
+
+#[test]
+fn updates_take_ownership_of_changed_fields() {
+    let desc = deployment_desc();
+    let applied = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"},
+        "spec": {"replicas": 1}});
+    let live = apply_as(&json!({}), applied, "a", false).unwrap();
+    let mut updated = live.clone();
+    updated["spec"]["replicas"] = json!(4);
+    record_update(&desc, Some(&live), &mut updated, "kubectl-edit");
+    assert!(entry(&updated, "a").is_none(), "a lost its only field");
+    assert_eq!(
+        entry(&updated, "kubectl-edit").unwrap()["operation"],
+        "Update"
+    );
+}

@@ -1,0 +1,458 @@
+//! The real kubectl binaries against the simulator: client-side and server-side apply,
+//! `get` tables and YAML, every patch type, finalizers, `wait`, `get -w`, `v1 List`, and the
+//! upstream snapshot CRDs with valid and invalid VolumeSnapshots.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use kube_sim::{Config, SimHandle};
+
+/// The dispatcher on PATH, the newest and the oldest versioned binaries on these machines.
+const KUBECTLS: &[&str] = &[
+    "/usr/bin/kubectl",
+    "/usr/lib/google-cloud-sdk/bin/kubectl.1.33",
+    "/usr/lib/google-cloud-sdk/bin/kubectl.1.27",
+];
+
+struct Kubectl {
+    bin: &'static str,
+    kubeconfig: PathBuf,
+}
+
+impl Kubectl {
+    /// Runs kubectl off the async runtime so the in-process server keeps serving.
+    async fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        let mut cmd = Command::new(self.bin);
+        cmd.args(args)
+            .env("KUBECONFIG", &self.kubeconfig)
+            .env("HOME", std::env::temp_dir());
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let stdin = stdin.map(str::to_string);
+        let bin = self.bin;
+        tokio::task::spawn_blocking(move || {
+            let mut child = cmd
+                .spawn()
+                .unwrap_or_else(|e| panic!("cannot run {bin}: {e}"));
+            if let (Some(text), Some(mut pipe)) = (stdin, child.stdin.take()) {
+                pipe.write_all(text.as_bytes()).expect("write stdin");
+            }
+            child.wait_with_output().expect("kubectl finishes")
+        })
+        .await
+        .expect("join")
+    }
+
+    async fn ok(&self, args: &[&str], stdin: Option<&str>) -> String {
+        let out = self.run(args, stdin).await;
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success(),
+            "{} {args:?} failed: {err}\n{text}",
+            self.bin
+        );
+        text
+    }
+
+    async fn fails(&self, args: &[&str], stdin: Option<&str>) -> String {
+        let out = self.run(args, stdin).await;
+        assert!(
+            !out.status.success(),
+            "{} {args:?} unexpectedly succeeded",
+            self.bin
+        );
+        String::from_utf8_lossy(&out.stderr).to_string()
+    }
+}
+
+async fn start(bin: &'static str) -> (SimHandle, Kubectl) {
+    let dir = std::env::temp_dir().join(format!("kube-sim-test-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let kubeconfig = dir.join("kubeconfig");
+    let config = Config {
+        kubeconfig_out: Some(kubeconfig.clone()),
+        ..Config::default()
+    };
+    let sim = kube_sim::spawn(config).await.expect("simulator starts");
+    (sim, Kubectl { bin, kubeconfig })
+}
+
+const APPS: &str = r#"
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings, labels: {app: demo}}
+data: {mode: fast}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - {name: app, image: "nginx:1", env: [{name: A, value: "1"}]}
+      - {name: side, image: "busybox:1"}
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apply_get_and_patch_built_ins() {
+    for bin in KUBECTLS {
+        let (_sim, k) = start(bin).await;
+        let out = k.ok(&["apply", "-f", "-"], Some(APPS)).await;
+        assert!(out.contains("configmap/settings created"), "{bin}: {out}");
+        let out = k.ok(&["apply", "-f", "-"], Some(APPS)).await;
+        assert!(out.contains("configmap/settings unchanged"), "{bin}: {out}");
+
+        let changed = APPS
+            .replace("nginx:1", "nginx:2")
+            .replace("mode: fast", "mode: slow");
+        let out = k.ok(&["apply", "-f", "-"], Some(&changed)).await;
+        assert!(
+            out.contains("deployment.apps/web configured"),
+            "{bin}: {out}"
+        );
+        let containers = k
+            .ok(
+                &[
+                    "get",
+                    "deploy",
+                    "web",
+                    "-o",
+                    "jsonpath={.spec.template.spec.containers[*].image}",
+                ],
+                None,
+            )
+            .await;
+        assert_eq!(containers, "nginx:2 busybox:1", "{bin}");
+        let generation = k
+            .ok(
+                &[
+                    "get",
+                    "deploy",
+                    "web",
+                    "-o",
+                    "jsonpath={.metadata.generation}",
+                ],
+                None,
+            )
+            .await;
+        assert_eq!(generation, "2", "{bin}");
+
+        let table = k.ok(&["get", "configmaps"], None).await;
+        assert!(
+            table.starts_with("NAME") && table.contains("DATA") && table.contains("settings"),
+            "{bin}: {table}"
+        );
+        let yaml = k
+            .ok(&["get", "configmap", "settings", "-o", "yaml"], None)
+            .await;
+        assert!(
+            yaml.contains("mode: slow") && yaml.contains("resourceVersion:"),
+            "{bin}: {yaml}"
+        );
+
+        let strategic = r#"{"spec":{"template":{"spec":{"containers":[{"name":"side","image":"busybox:2"}]}}}}"#;
+        k.ok(&["patch", "deploy", "web", "-p", strategic], None)
+            .await;
+        k.ok(
+            &[
+                "patch",
+                "configmap",
+                "settings",
+                "--type=merge",
+                "-p",
+                r#"{"data":{"extra":"x"}}"#,
+            ],
+            None,
+        )
+        .await;
+        k.ok(
+            &[
+                "patch",
+                "configmap",
+                "settings",
+                "--type=json",
+                "-p",
+                r#"[{"op":"remove","path":"/data/mode"}]"#,
+            ],
+            None,
+        )
+        .await;
+        let images = k
+            .ok(
+                &[
+                    "get",
+                    "deploy",
+                    "web",
+                    "-o",
+                    "jsonpath={.spec.template.spec.containers[*].image}",
+                ],
+                None,
+            )
+            .await;
+        assert_eq!(
+            images, "nginx:2 busybox:2",
+            "{bin}: strategic merge keeps the other container"
+        );
+        let data = k
+            .ok(
+                &["get", "configmap", "settings", "-o", "jsonpath={.data}"],
+                None,
+            )
+            .await;
+        assert_eq!(data, r#"{"extra":"x"}"#, "{bin}");
+
+        let missing = k.fails(&["get", "configmap", "nope"], None).await;
+        assert!(
+            missing.contains("NotFound") && missing.contains("\"nope\" not found"),
+            "{bin}: {missing}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_side_apply_and_lists() {
+    for bin in KUBECTLS {
+        let (_sim, k) = start(bin).await;
+        let out = k
+            .ok(
+                &["apply", "--server-side", "--field-manager=demo", "-f", "-"],
+                Some(APPS),
+            )
+            .await;
+        assert!(out.contains("serverside-applied"), "{bin}: {out}");
+        let rv1 = k
+            .ok(
+                &[
+                    "get",
+                    "cm",
+                    "settings",
+                    "-o",
+                    "jsonpath={.metadata.resourceVersion}",
+                ],
+                None,
+            )
+            .await;
+        k.ok(
+            &["apply", "--server-side", "--field-manager=demo", "-f", "-"],
+            Some(APPS),
+        )
+        .await;
+        let rv2 = k
+            .ok(
+                &[
+                    "get",
+                    "cm",
+                    "settings",
+                    "-o",
+                    "jsonpath={.metadata.resourceVersion}",
+                ],
+                None,
+            )
+            .await;
+        assert_eq!(rv1, rv2, "{bin}: applying the same object twice is a no-op");
+
+        let list = r#"
+apiVersion: v1
+kind: List
+items:
+- {apiVersion: v1, kind: ConfigMap, metadata: {name: l1}, data: {a: "1"}}
+- {apiVersion: v1, kind: Secret, metadata: {name: s1}, stringData: {p: q}}
+"#;
+        let out = k.ok(&["apply", "-f", "-"], Some(list)).await;
+        assert!(
+            out.contains("configmap/l1 created") && out.contains("secret/s1 created"),
+            "{bin}: {out}"
+        );
+        let secret = k
+            .ok(
+                &["get", "secret", "s1", "-o", "jsonpath={.data.p} {.type}"],
+                None,
+            )
+            .await;
+        assert_eq!(secret, "cQ== Opaque", "{bin}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finalizers_wait_and_watch() {
+    for bin in KUBECTLS {
+        let (_sim, k) = start(bin).await;
+        let held = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: held, finalizers: [example.com/hold]}\n";
+        k.ok(&["apply", "-f", "-"], Some(held)).await;
+        k.ok(&["delete", "configmap", "held", "--wait=false"], None)
+            .await;
+        let stamp = k
+            .ok(
+                &[
+                    "get",
+                    "cm",
+                    "held",
+                    "-o",
+                    "jsonpath={.metadata.deletionTimestamp}",
+                ],
+                None,
+            )
+            .await;
+        assert!(!stamp.is_empty(), "{bin}: deletionTimestamp is set");
+
+        let waiter = k.run(
+            &["wait", "--for=delete", "configmap/held", "--timeout=20s"],
+            None,
+        );
+        let remover = async {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            k.ok(
+                &[
+                    "patch",
+                    "cm",
+                    "held",
+                    "--type=merge",
+                    "-p",
+                    r#"{"metadata":{"finalizers":null}}"#,
+                ],
+                None,
+            )
+            .await
+        };
+        let (waited, _) = tokio::join!(waiter, remover);
+        assert!(
+            waited.status.success(),
+            "{bin}: wait --for=delete: {}",
+            String::from_utf8_lossy(&waited.stderr)
+        );
+
+        let watcher = k.run(
+            &[
+                "get",
+                "configmaps",
+                "--watch",
+                "--output-watch-events",
+                "--request-timeout=3s",
+            ],
+            None,
+        );
+        let writer = async {
+            tokio::time::sleep(Duration::from_millis(800)).await;
+            k.ok(
+                &["apply", "-f", "-"],
+                Some("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: seen}\n"),
+            )
+            .await
+        };
+        let (watched, _) = tokio::join!(watcher, writer);
+        let events = String::from_utf8_lossy(&watched.stdout);
+        assert!(
+            events
+                .lines()
+                .any(|l| l.starts_with("ADDED") && l.contains("seen")),
+            "{bin}: {events}"
+        );
+    }
+}
+
+const CRD_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/crds");
+
+fn snapshot(name: &str, source: &str) -> String {
+    format!(
+        "apiVersion: snapshot.storage.k8s.io/v1\nkind: VolumeSnapshot\nmetadata: {{name: {name}}}\n\
+         spec:\n  volumeSnapshotClassName: csi\n  source: {source}\n"
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn snapshot_crds_validate_volume_snapshots() {
+    for bin in KUBECTLS {
+        let (_sim, k) = start(bin).await;
+        k.ok(&["apply", "-f", CRD_DIR], None).await;
+        let crd = "crd/volumesnapshots.snapshot.storage.k8s.io";
+        k.ok(
+            &["wait", "--for=condition=established", crd, "--timeout=10s"],
+            None,
+        )
+        .await;
+
+        k.ok(
+            &["apply", "-f", "-"],
+            Some(&snapshot("good", "{persistentVolumeClaimName: data}")),
+        )
+        .await;
+        let table = k.ok(&["get", "volumesnapshots"], None).await;
+        assert!(
+            table.contains("SOURCEPVC") && table.contains("good"),
+            "{bin}: {table}"
+        );
+
+        let both = snapshot(
+            "both",
+            "{persistentVolumeClaimName: data, volumeSnapshotContentName: c}",
+        );
+        let err = k.fails(&["apply", "-f", "-"], Some(&both)).await;
+        assert!(
+            err.contains("is invalid: spec.source") && err.contains("exactly one of"),
+            "{bin}: {err}"
+        );
+
+        let unknown = snapshot("unknown", "{persistentVolumeClaimName: data, bogus: 1}");
+        let err = k.fails(&["apply", "-f", "-"], Some(&unknown)).await;
+        assert!(
+            err.contains("unknown field \"spec.source.bogus\""),
+            "{bin}: {err}"
+        );
+
+        let patch = r#"{"spec":{"source":{"persistentVolumeClaimName":"other"}}}"#;
+        let err = k
+            .fails(
+                &[
+                    "patch",
+                    "volumesnapshot",
+                    "good",
+                    "--type=merge",
+                    "-p",
+                    patch,
+                ],
+                None,
+            )
+            .await;
+        assert!(err.contains("immutable"), "{bin}: {err}");
+
+        let status = r#"{"status":{"readyToUse":true}}"#;
+        k.ok(
+            &[
+                "patch",
+                "volumesnapshot",
+                "good",
+                "--subresource=status",
+                "--type=merge",
+                "-p",
+                status,
+            ],
+            None,
+        )
+        .await;
+        let ready = k
+            .ok(
+                &["get", "vs", "good", "-o", "jsonpath={.status.readyToUse}"],
+                None,
+            )
+            .await;
+        assert_eq!(ready, "true", "{bin}");
+        k.ok(
+            &[
+                "wait",
+                "--for=jsonpath={.status.readyToUse}=true",
+                "vs/good",
+                "--timeout=10s",
+            ],
+            None,
+        )
+        .await;
+    }
+}
