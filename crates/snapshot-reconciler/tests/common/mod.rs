@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod catalog;
+pub mod cloud;
 
 use std::{sync::Arc, time::Duration};
 
@@ -21,6 +22,7 @@ use serde_json::json;
 use snapshot_reconciler::{
     apply::Executor,
     controller::{PassReport, Reconciler, Settings},
+    ecs::SnapshotCatalog,
     events::Events,
     metrics::Metrics,
     objects::{MANAGED_SELECTOR, content_resource, volume_snapshot_resource},
@@ -42,16 +44,24 @@ const CRDS: [&str; 2] = [
 ];
 
 /// The test's cluster, ECS region and reconciler.
-pub struct Harness {
+pub struct Harness<C = MemCatalog> {
     pub sim: kube_sim::SimHandle,
     pub client: Client,
-    pub ecs: Arc<MemCatalog>,
+    pub ecs: Arc<C>,
     pub metrics: Metrics,
-    pub reconciler: Reconciler<MemCatalog>,
+    pub reconciler: Reconciler<C>,
 }
 
-impl Harness {
+impl Harness<MemCatalog> {
+    /// A cluster and an in-memory ECS region.
     pub async fn start() -> Self {
+        Self::start_with(Arc::new(MemCatalog::default())).await
+    }
+}
+
+impl<C: SnapshotCatalog> Harness<C> {
+    /// A cluster and the ECS region behind `ecs`.
+    pub async fn start_with(ecs: Arc<C>) -> Self {
         let sim = kube_sim::spawn(kube_sim::Config::default())
             .await
             .expect("kube-sim starts");
@@ -63,7 +73,6 @@ impl Harness {
         let client = Client::try_from(config).expect("client builds");
         install_crds(&client).await;
 
-        let ecs = Arc::new(MemCatalog::default());
         let (metrics, reconciler) = reconciler(&client, &ecs);
         Self {
             sim,
@@ -204,7 +213,7 @@ impl Harness {
     }
 }
 
-fn reconciler(client: &Client, ecs: &Arc<MemCatalog>) -> (Metrics, Reconciler<MemCatalog>) {
+fn reconciler<C: SnapshotCatalog>(client: &Client, ecs: &Arc<C>) -> (Metrics, Reconciler<C>) {
     let metrics = Metrics::register(&mut Registry::default());
     let executor = Executor::new(client.clone(), metrics.clone(), Events::disabled());
     let settings = Settings {
