@@ -104,6 +104,8 @@ struct Builtin {
     kind: &'static str,
     plural: &'static str,
     short: &'static [&'static str],
+    /// Categories such as `all` (`kubectl get all`).
+    categories: &'static [&'static str],
     namespaced: bool,
     status: bool,
     generation: bool,
@@ -120,6 +122,7 @@ const fn row(gv: &'static str, kind: &'static str, plural: &'static str) -> Buil
         kind,
         plural,
         short: &[],
+        categories: &[],
         namespaced: true,
         status: false,
         generation: false,
@@ -224,6 +227,7 @@ fn builtins() -> Vec<Builtin> {
         Builtin {
             status: true,
             short: &["svc"],
+            categories: &["all"],
             columns: &[
                 ("Type", "string", ".spec.type"),
                 ("Cluster-IP", "string", ".spec.clusterIP"),
@@ -238,6 +242,7 @@ fn builtins() -> Vec<Builtin> {
             status: true,
             generation: true,
             short: &["sts"],
+            categories: &["all"],
             columns: &[("Replicas", "integer", ".spec.replicas")],
             ..row("apps/v1", "StatefulSet", "statefulsets")
         },
@@ -245,6 +250,7 @@ fn builtins() -> Vec<Builtin> {
             status: true,
             generation: true,
             short: &["deploy"],
+            categories: &["all"],
             columns: &[("Replicas", "integer", ".spec.replicas")],
             ..row("apps/v1", "Deployment", "deployments")
         },
@@ -333,7 +339,7 @@ impl Builtin {
             plural: self.plural.into(),
             singular: self.kind.to_lowercase(),
             short_names: self.short.iter().map(|s| s.to_string()).collect(),
-            categories: Vec::new(),
+            categories: self.categories.iter().map(|s| s.to_string()).collect(),
             namespaced: self.namespaced,
             status_subresource: self.status,
             verbs: verbs.iter().map(|s| s.to_string()).collect(),

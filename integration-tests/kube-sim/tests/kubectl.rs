@@ -259,6 +259,36 @@ async fn server_side_apply_and_lists() {
             .await;
         assert_eq!(rv1, rv2, "{bin}: applying the same object twice is a no-op");
 
+        let other = APPS.replace("replicas: 1", "replicas: 5");
+        let conflict = k
+            .fails(
+                &["apply", "--server-side", "--field-manager=other", "-f", "-"],
+                Some(&other),
+            )
+            .await;
+        assert!(
+            conflict.contains("conflict") && conflict.contains(".spec.replicas"),
+            "{bin}: {conflict}"
+        );
+        let forced = [
+            "apply",
+            "--server-side",
+            "--field-manager=other",
+            "--force-conflicts",
+            "-f",
+            "-",
+        ];
+        k.ok(&forced, Some(&other)).await;
+        let replicas = k
+            .ok(
+                &["get", "deploy", "web", "-o", "jsonpath={.spec.replicas}"],
+                None,
+            )
+            .await;
+        assert_eq!(replicas, "5", "{bin}");
+        let all = k.ok(&["get", "all"], None).await;
+        assert!(all.contains("deployment.apps/web"), "{bin}: {all}");
+
         let list = r#"
 apiVersion: v1
 kind: List

@@ -1,0 +1,145 @@
+//! kube-rs with custom resources: a kube-derive CRD installed through the API, status
+//! subresource isolation, generation, server-side apply of status, schema validation, and the
+//! event Recorder (events.k8s.io/v1).
+
+mod common;
+
+use std::time::Duration;
+
+use k8s_openapi::api::core::v1::ObjectReference;
+use k8s_openapi::api::events::v1::Event as K8sEvent;
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use kube::api::{Api, ListParams, Patch, PatchParams, PostParams};
+use kube::runtime::events::{Event, EventType, Recorder, Reporter};
+use kube::runtime::wait::{await_condition, conditions};
+use kube::{CustomResource, CustomResourceExt, Resource};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+#[derive(CustomResource, Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[kube(group = "example.com", version = "v1", kind = "Widget", namespaced)]
+#[kube(status = "WidgetStatus", shortname = "wd")]
+#[kube(printcolumn = r#"{"name":"Size","type":"integer","jsonPath":".spec.size"}"#)]
+pub struct WidgetSpec {
+    #[schemars(range(min = 1, max = 10))]
+    size: i32,
+    zone: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+pub struct WidgetStatus {
+    ready: bool,
+}
+
+async fn install(client: &kube::Client) -> Api<Widget> {
+    let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
+    crds.create(&PostParams::default(), &Widget::crd())
+        .await
+        .unwrap();
+    let established = await_condition(
+        crds,
+        "widgets.example.com",
+        conditions::is_crd_established(),
+    );
+    tokio::time::timeout(Duration::from_secs(10), established)
+        .await
+        .unwrap()
+        .unwrap();
+    Api::namespaced(client.clone(), "default")
+}
+
+fn widget(name: &str, size: i32) -> Widget {
+    Widget::new(name, WidgetSpec { size, zone: None })
+}
+
+#[tokio::test]
+async fn custom_resources_keep_status_and_generation_apart() {
+    let (_sim, client) = common::start_default().await;
+    let widgets = install(&client).await;
+
+    let mut w = widget("w1", 2);
+    w.status = Some(WidgetStatus { ready: true });
+    let created = widgets.create(&PostParams::default(), &w).await.unwrap();
+    assert!(
+        created.status.is_none(),
+        "create ignores status when the subresource exists"
+    );
+    assert_eq!(created.metadata.generation, Some(1));
+
+    let status = Patch::Apply(
+        json!({"apiVersion": "example.com/v1", "kind": "Widget", "status": {"ready": true}}),
+    );
+    let params = PatchParams::apply("widget-controller").force();
+    let after_status = widgets.patch_status("w1", &params, &status).await.unwrap();
+    assert_eq!(after_status.status.as_ref().map(|s| s.ready), Some(true));
+    assert_eq!(
+        after_status.metadata.generation,
+        Some(1),
+        "status writes keep the generation"
+    );
+
+    let spec = Patch::Merge(json!({"spec": {"size": 3}, "status": {"ready": false}}));
+    let after_spec = widgets
+        .patch("w1", &PatchParams::default(), &spec)
+        .await
+        .unwrap();
+    assert_eq!(after_spec.metadata.generation, Some(2));
+    assert_eq!(
+        after_spec.status.map(|s| s.ready),
+        Some(true),
+        "spec writes keep the status"
+    );
+
+    let bad = widgets
+        .create(&PostParams::default(), &widget("w2", 50))
+        .await
+        .unwrap_err();
+    let kube::Error::Api(status) = bad else {
+        panic!("expected an API error")
+    };
+    assert_eq!((status.code, status.reason.as_str()), (422, "Invalid"));
+    let details = status.details.expect("details");
+    assert_eq!(details.causes[0].field, "spec.size");
+
+    let listed = widgets.list(&ListParams::default()).await.unwrap();
+    assert_eq!(listed.items.len(), 1);
+}
+
+#[tokio::test]
+async fn recorder_creates_then_patches_event_series() {
+    let (_sim, client) = common::start_default().await;
+    let widgets = install(&client).await;
+    let w = widgets
+        .create(&PostParams::default(), &widget("w1", 2))
+        .await
+        .unwrap();
+    let reference: ObjectReference = w.object_ref(&());
+
+    let recorder = Recorder::new(client.clone(), Reporter::from("widget-controller"));
+    let event = Event {
+        type_: EventType::Normal,
+        reason: "Resized".into(),
+        note: Some("size is 2".into()),
+        action: "Resize".into(),
+        secondary: None,
+    };
+    recorder.publish(&event, &reference).await.unwrap();
+    recorder.publish(&event, &reference).await.unwrap();
+
+    let events: Api<K8sEvent> = Api::namespaced(client, "default");
+    let list = events.list(&ListParams::default()).await.unwrap();
+    assert_eq!(list.items.len(), 1);
+    let series = list.items[0]
+        .series
+        .as_ref()
+        .expect("the repeat became a series");
+    assert_eq!(series.count, 2);
+    assert_eq!(
+        list.items[0]
+            .regarding
+            .as_ref()
+            .and_then(|r| r.name.as_deref()),
+        Some("w1")
+    );
+}
