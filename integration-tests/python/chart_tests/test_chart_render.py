@@ -188,3 +188,14 @@ def test_long_release_names_are_cut_to_fit_service_names(chart):
         assert len(m.name) <= 63, m.name
     for m in rendered.manifests:
         chartkit.validate(m)
+
+
+def test_the_volume_snapshot_policy_crd_ships_with_the_chart(chart):
+    crds = [obj for crd in chart.crds for obj in yaml.safe_load_all(crd["data"]) if obj]
+    [vsp] = [c for c in crds if c["metadata"]["name"] ==
+             "volumesnapshotpolicies.storage.alibabacloud.com"]
+
+    assert vsp["spec"]["scope"] == "Cluster"
+    assert "vsp" in vsp["spec"]["names"]["shortNames"]
+    assert [v["name"] for v in vsp["spec"]["versions"] if v["served"]] == ["v1beta1"]
+    assert all("status" in v.get("subresources", {}) for v in vsp["spec"]["versions"])
