@@ -99,7 +99,8 @@ impl EcsClient {
     /// - [`Error::InvalidRequest`] before anything is sent when the request breaks ECS limits;
     /// - [`Error::Credentials`] when no credentials are available;
     /// - [`Error::Transport`] when the exchange fails (see [`Error::is_transient`]);
-    /// - [`Error::Api`] when ECS answers with an error body, and
+    /// - [`Error::Api`] when ECS answers with an error body (when it refuses the credentials,
+    ///   the provider is told through [`CredentialsProvider::invalidate`]), and
     ///   [`Error::UnexpectedResponse`] when the answer is not an ECS body at all.
     pub async fn execute<A: Action>(&self, action: &A) -> Result<A::Response, Error> {
         action.validate()?;
@@ -132,6 +133,9 @@ impl EcsClient {
 
         let result = parse_answer::<A::Response>(A::NAME, status, &headers, &body, &credentials);
         log_outcome(A::NAME, status, started.elapsed(), &result);
+        if result.as_ref().is_err_and(Error::is_credentials_rejected) {
+            self.credentials.invalidate(credentials.access_key_id());
+        }
         result
     }
 }

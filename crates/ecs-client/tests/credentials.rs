@@ -453,3 +453,28 @@ async fn refresh_now_replaces_credentials_on_demand() {
     assert_eq!(cache.refresh_now().await.unwrap().access_key_id(), "STS.2");
     assert_eq!(cache.credentials().await.unwrap().access_key_id(), "STS.2");
 }
+
+#[tokio::test]
+async fn refused_credentials_are_replaced_once() {
+    let issuer = Issuer::new(Duration::from_secs(3600));
+    let cache = CachingProvider::start(issuer.clone(), CacheOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(cache.credentials().await.unwrap().access_key_id(), "STS.1");
+
+    cache.invalidate("STS.1");
+    let replaced = futures::future::join_all((0..8).map(|_| cache.credentials())).await;
+    assert!(
+        replaced
+            .iter()
+            .all(|c| c.as_ref().unwrap().access_key_id() == "STS.2")
+    );
+
+    cache.invalidate("STS.1");
+    assert_eq!(
+        cache.credentials().await.unwrap().access_key_id(),
+        "STS.2",
+        "already replaced"
+    );
+    assert_eq!(issuer.issued.load(Ordering::SeqCst), 2);
+}

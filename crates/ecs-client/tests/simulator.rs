@@ -317,11 +317,10 @@ async fn instance_role_credentials_from_the_simulated_metadata_service() {
         .await
         .unwrap_err();
     assert!(error.is_credentials_expired(), "{error:?}");
-    cache.refresh_now().await.unwrap();
-    client
-        .execute(&DescribeDisks::new(REGION))
-        .await
-        .expect("fresh credentials accepted");
+    let fetches = cache.refresh_count();
+    let retried = client.execute(&DescribeDisks::new(REGION)).await;
+    retried.expect("the refused token was replaced without being asked");
+    assert_eq!(cache.refresh_count(), fetches + 1);
 }
 
 #[tokio::test]

@@ -9,6 +9,7 @@
 //!   while the task retries with backoff. Only within [`CacheOptions::min_remaining`] of expiry
 //!   does a request fetch synchronously, and only when that fails too does it fail.
 //! - At most one fetch runs at a time; concurrent requests share its result.
+//! - Credentials ECS refused ([`CredentialsProvider::invalidate`]) are never served again.
 //! - Credentials without an expiry (AccessKey pairs) are taken from the inner provider on every
 //!   call, so a [`super::SecretFileCredentials`] still notices rotated files.
 //! - Every fetch is reported through counters and an optional listener.
@@ -109,6 +110,8 @@ pub struct CachingProvider {
     cached: RwLock<Option<Cached>>,
     fetching: Mutex<()>,
     stored: Arc<Notify>,
+    /// The AccessKey ID ECS refused; cached credentials with it are never served again.
+    refused: std::sync::Mutex<Option<String>>,
     successes: AtomicU64,
     failures: AtomicU64,
 }
@@ -140,6 +143,7 @@ impl CachingProvider {
             cached: RwLock::new(None),
             fetching: Mutex::new(()),
             stored: Arc::new(Notify::new()),
+            refused: std::sync::Mutex::new(None),
             successes: AtomicU64::new(0),
             failures: AtomicU64::new(0),
         });
@@ -176,11 +180,7 @@ impl CachingProvider {
             if cached.credentials.expiration().is_none() {
                 return self.pass_through(&cached.credentials).await;
             }
-            let now = Timestamp::now();
-            if !cached
-                .credentials
-                .expires_within(self.options.min_remaining, now)
-            {
+            if self.usable(&cached.credentials) {
                 return Ok(cached.credentials.clone());
             }
         }
@@ -192,6 +192,7 @@ impl CachingProvider {
         let still_valid = cached.filter(|c| {
             !c.credentials
                 .expires_within(Duration::ZERO, Timestamp::now())
+                && !self.is_refused(&c.credentials)
         });
         match still_valid {
             Some(cached) => {
@@ -236,11 +237,9 @@ impl CachingProvider {
         let before = self.cached.read().await.as_ref().map(|c| c.fetched_at);
         let _guard = self.fetching.lock().await;
         if let Some(cached) = self.cached.read().await.as_ref() {
-            let fresh_expiring = cached.credentials.expiration().is_some()
-                && !cached
-                    .credentials
-                    .expires_within(self.options.min_remaining, Timestamp::now());
-            if Some(cached.fetched_at) != before && fresh_expiring && !background {
+            let fresh =
+                cached.credentials.expiration().is_some() && self.usable(&cached.credentials);
+            if Some(cached.fetched_at) != before && fresh && !background {
                 return Ok(cached.credentials.clone());
             }
         }
@@ -256,6 +255,7 @@ impl CachingProvider {
                     fetched_at: Timestamp::now(),
                 };
                 let previous = self.cached.write().await.replace(cached);
+                self.refused_lock().take();
                 self.successes.fetch_add(1, Ordering::Relaxed);
                 self.stored.notify_one();
                 self.log_success(credentials, previous.as_ref(), background);
@@ -268,6 +268,23 @@ impl CachingProvider {
         };
         self.report(outcome, background).await;
         result
+    }
+
+    /// Expiring credentials fit to serve: not refused by ECS, not about to expire.
+    fn usable(&self, credentials: &Credentials) -> bool {
+        let expiring_soon =
+            credentials.expires_within(self.options.min_remaining, Timestamp::now());
+        !expiring_soon && !self.is_refused(credentials)
+    }
+
+    fn is_refused(&self, credentials: &Credentials) -> bool {
+        self.refused_lock().as_deref() == Some(credentials.access_key_id())
+    }
+
+    fn refused_lock(&self) -> std::sync::MutexGuard<'_, Option<String>> {
+        self.refused
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn log_success(&self, credentials: &Credentials, previous: Option<&Cached>, background: bool) {
@@ -319,6 +336,17 @@ impl CredentialsProvider for CachingProvider {
 
     fn credentials(&self) -> BoxFuture<'_, Result<Credentials, Error>> {
         Box::pin(self.current())
+    }
+
+    /// Marks credentials with this ID as refused, so the next call fetches new ones (one
+    /// fetch however many requests noticed), unless they were already replaced.
+    fn invalidate(&self, access_key_id: &str) {
+        let provider = self.inner.name();
+        warn!(
+            provider,
+            access_key_id, "ECS refused the credentials; fetching new ones"
+        );
+        *self.refused_lock() = Some(access_key_id.to_owned());
     }
 }
 

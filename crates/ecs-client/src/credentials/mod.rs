@@ -51,6 +51,14 @@ pub trait CredentialsProvider: Send + Sync + fmt::Debug {
     /// [`Error::Credentials`] (or [`Error::Config`]) saying which source failed and why,
     /// without any secret.
     fn credentials(&self) -> BoxFuture<'_, Result<Credentials, Error>>;
+
+    /// ECS refused the credentials with this AccessKey ID (expired or unknown token or key):
+    /// the next [`CredentialsProvider::credentials`] should fetch new ones instead of serving
+    /// them again. [`crate::EcsClient`] calls this itself; sources without a cache have
+    /// nothing to forget.
+    fn invalidate(&self, access_key_id: &str) {
+        let _ = access_key_id;
+    }
 }
 
 /// An AccessKey pair, optionally with an STS security token and its expiry.
