@@ -103,6 +103,7 @@ def test_install_then_upgrade_keeps_the_generated_tls_material(cluster, installe
     for component in chartkit.COMPONENTS:
         _get(kubectl, "deployment", f"{PREFIX}-{component}")
     _get(kubectl, "volumesnapshotclass", "default-snapclass", namespace="default")
+    _kubectl(kubectl, "get", "crd", "volumesnapshotpolicies.storage.alibabacloud.com")
     ca, before = _get(kubectl, "secret", f"{PREFIX}-ca")["data"], _tls(kubectl)
 
     upgraded = {**values, "logging": {"format": "text", "level": "debug"},
