@@ -99,10 +99,8 @@ async fn clock(State(sim): AppState) -> Response {
 
 async fn advance(State(sim): AppState, JsonBody(request): JsonBody<AdvanceClock>) -> Response {
     let mut world = lock(&sim.world);
-    let Ok(target) = world
-        .now
-        .checked_add(SignedDuration::from_secs(request.seconds as i64))
-    else {
+    let seconds = i64::try_from(request.seconds).map(SignedDuration::from_secs);
+    let Some(target) = seconds.ok().and_then(|s| world.now.checked_add(s).ok()) else {
         return refuse(
             StatusCode::BAD_REQUEST,
             "seconds moves the clock out of range",

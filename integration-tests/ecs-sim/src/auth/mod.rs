@@ -117,8 +117,8 @@ impl Authenticator {
 
     /// Remembers issued STS credentials; expired ones are forgotten lazily.
     pub fn add_sts(&mut self, credential: StsCredential, now: Timestamp) {
-        self.sts
-            .retain(|_, c| c.expiration > now - jiff::SignedDuration::from_hours(24));
+        let day_ago = now.as_second().saturating_sub(24 * 3600);
+        self.sts.retain(|_, c| c.expiration.as_second() > day_ago);
         self.sts
             .insert(credential.access_key_id.clone(), credential);
     }
