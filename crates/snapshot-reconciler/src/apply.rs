@@ -8,6 +8,8 @@
 //!   the next pass because the plan is recomputed from what the cluster holds.
 //! - Only objects the reconciler created are deleted: plans are built from objects carrying
 //!   the managed-by label.
+//! - At most [`EVENTS_PER_PASS`] Events per pass: the first pass after start-up may import
+//!   thousands of copies, and one Event each would flood the API server; the rest are logged.
 
 use jiff::Timestamp;
 use kube::{
@@ -24,6 +26,9 @@ use crate::{
     objects::{CopySpec, FINALIZER_IMPORT_RECORD, content_resource, volume_snapshot_resource},
     plan::Action,
 };
+
+/// Most Events one pass publishes.
+pub const EVENTS_PER_PASS: usize = 50;
 
 /// Writes plans; cheap to clone.
 #[derive(Clone)]
@@ -51,8 +56,8 @@ impl Executor {
     /// Applies every action; returns how many failed.
     pub async fn apply(&self, actions: Vec<Action>) -> usize {
         let mut failed = 0;
-        for action in actions {
-            if let Err(e) = self.apply_one(action).await {
+        for (i, action) in actions.into_iter().enumerate() {
+            if let Err(e) = self.apply_one(action, i < EVENTS_PER_PASS).await {
                 error!(error = %e, "write failed; retried on the next pass");
                 self.metrics.write_failures.inc();
                 failed += 1;
@@ -61,17 +66,23 @@ impl Executor {
         failed
     }
 
-    async fn apply_one(&self, action: Action) -> Result<(), ReconcilerError> {
+    async fn apply_one(&self, action: Action, announce: bool) -> Result<(), ReconcilerError> {
         match action {
             Action::Import {
                 copy,
                 with_snapshot,
                 created_at,
-            } => self.import(&copy, with_snapshot, created_at).await,
+            } => {
+                self.import(&copy, with_snapshot, created_at, announce)
+                    .await
+            }
             Action::DeleteSnapshot {
                 snapshot_id,
                 namespace,
-            } => self.delete_snapshot(&snapshot_id, &namespace).await,
+            } => {
+                self.delete_snapshot(&snapshot_id, &namespace, announce)
+                    .await
+            }
             Action::RemoveContent {
                 name,
                 deleting,
@@ -85,6 +96,7 @@ impl Executor {
         copy: &CopySpec,
         with_snapshot: bool,
         created_at: Timestamp,
+        announce: bool,
     ) -> Result<(), ReconcilerError> {
         let name = copy.origin.volume_snapshot_name().to_owned();
         let ns = copy.namespace.as_str();
@@ -112,6 +124,9 @@ impl Executor {
         let lag = Timestamp::now().duration_since(created_at).as_secs_f64();
         self.metrics.import_lag.observe(lag.max(0.0));
         info!(namespace = ns, name, "snapshot imported");
+        if !announce {
+            return Ok(());
+        }
 
         let note = format!("imported ECS snapshot {name} as a pre-provisioned VolumeSnapshot");
         self.events
@@ -120,11 +135,18 @@ impl Executor {
         Ok(())
     }
 
-    async fn delete_snapshot(&self, id: &str, namespace: &str) -> Result<(), ReconcilerError> {
-        let note = format!("ECS no longer has snapshot {id}; removing this copy");
-        self.events
-            .on_snapshot(namespace, id, false, events::SNAPSHOT_REMOVED, note)
-            .await;
+    async fn delete_snapshot(
+        &self,
+        id: &str,
+        namespace: &str,
+        announce: bool,
+    ) -> Result<(), ReconcilerError> {
+        if announce {
+            let note = format!("ECS no longer has snapshot {id}; removing this copy");
+            self.events
+                .on_snapshot(namespace, id, false, events::SNAPSHOT_REMOVED, note)
+                .await;
+        }
         delete(&self.snapshots(namespace), id, "VolumeSnapshot").await?;
         self.metrics.kube_writes.inc();
         info!(

@@ -103,3 +103,33 @@ impl Metrics {
         vec![("kind", kind)]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use prometheus_client::encoding::text::encode;
+
+    use super::*;
+
+    #[test]
+    fn metrics_are_exported_under_their_documented_names() {
+        let mut registry = Registry::with_prefix("ssm");
+        let metrics = Metrics::register(&mut registry);
+        metrics.imported.inc();
+        metrics.import_lag.observe(45.0);
+        metrics.passes.get_or_create(&Metrics::kind("full")).inc();
+
+        let mut text = String::new();
+        encode(&mut text, &registry).unwrap();
+        for name in [
+            "ssm_snapshot_reconciler_imported_total 1",
+            "ssm_snapshot_reconciler_removed_total 0",
+            "ssm_snapshot_reconciler_import_lag_seconds_bucket{le=\"60.0\"} 1",
+            "ssm_snapshot_reconciler_import_lag_seconds_bucket{le=\"30.0\"} 0",
+            "ssm_snapshot_reconciler_passes_total{kind=\"full\"} 1",
+            "ssm_snapshot_reconciler_kube_writes_total 0",
+            "ssm_snapshot_reconciler_terminating_copies 0",
+        ] {
+            assert!(text.contains(name), "{name} missing from:\n{text}");
+        }
+    }
+}

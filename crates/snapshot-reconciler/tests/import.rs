@@ -213,3 +213,36 @@ async fn gateway_faults_fail_the_pass_and_delete_nothing() {
     h.pass(false).await;
     assert_eq!(h.managed_snapshots().await, ["shop/s-1", "shop/s-2"]);
 }
+
+#[tokio::test]
+async fn imports_and_removals_are_announced_as_events() {
+    let mut h = shop().await;
+    h.with_events();
+    h.ecs.put("s-1", "d-1", "accomplished", at(0));
+    h.pass(true).await;
+    h.ecs.remove("s-1");
+    h.pass(true).await;
+
+    let api: kube::Api<k8s_openapi::api::events::v1::Event> =
+        kube::Api::namespaced(h.client.clone(), "shop");
+    let events = api.list(&Default::default()).await.unwrap().items;
+    let mut reasons: Vec<(String, String)> = events
+        .iter()
+        .map(|e| {
+            let about = e
+                .regarding
+                .as_ref()
+                .and_then(|r| r.name.clone())
+                .unwrap_or_default();
+            (e.reason.clone().unwrap_or_default(), about)
+        })
+        .collect();
+    reasons.sort();
+    assert_eq!(
+        reasons,
+        [
+            ("SnapshotImported".to_owned(), "s-1".to_owned()),
+            ("SnapshotRemoved".to_owned(), "s-1".to_owned()),
+        ]
+    );
+}

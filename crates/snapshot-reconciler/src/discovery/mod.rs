@@ -34,7 +34,7 @@ pub struct Observation {
     pub snapshots: Vec<EcsSnapshot>,
     /// Snapshots confirmed gone from ECS (full passes only).
     pub gone: BTreeSet<String>,
-    /// Gateway calls the pass made, for tests and logs.
+    /// ECS calls the pass cost (pages of up to 100; a stream fetches its pages one call each).
     pub calls: u32,
 }
 
@@ -68,11 +68,11 @@ impl Discovery {
             .cloned()
             .collect();
 
-        let mut calls = 1;
+        let mut calls = pages(snapshots.len());
         let mut gone: BTreeSet<String> = missing.iter().cloned().collect();
         let mut snapshots = snapshots;
         if !missing.is_empty() {
-            calls += missing.len().div_ceil(crate::ecs::PAGE_SIZE) as u32;
+            calls += pages(missing.len());
             for still in catalog.by_ids(&missing).await? {
                 gone.remove(&still.snapshot_id);
                 snapshots.push(still);
@@ -98,7 +98,7 @@ impl Discovery {
         };
         let mut by_id = BTreeMap::new();
         let fresh = catalog.created_after(watermark - OVERLAP).await?;
-        let mut calls = 1 + (fresh.len() / crate::ecs::PAGE_SIZE) as u32;
+        let mut calls = pages(fresh.len());
         for s in fresh {
             by_id.insert(s.snapshot_id.clone(), s);
         }
@@ -110,7 +110,7 @@ impl Discovery {
             .cloned()
             .collect();
         if !recheck.is_empty() {
-            calls += recheck.len().div_ceil(crate::ecs::PAGE_SIZE) as u32;
+            calls += pages(recheck.len());
             for s in catalog.by_ids(&recheck).await? {
                 by_id.insert(s.snapshot_id.clone(), s);
             }
@@ -127,6 +127,11 @@ impl Discovery {
             calls,
         })
     }
+}
+
+/// ECS calls needed to list `n` snapshots (an empty answer is one call too).
+fn pages(n: usize) -> u32 {
+    n.div_ceil(crate::ecs::PAGE_SIZE).max(1) as u32
 }
 
 fn newest(snapshots: &[EcsSnapshot]) -> Option<Timestamp> {

@@ -73,7 +73,7 @@ impl<C: SnapshotCatalog> Harness<C> {
         let client = Client::try_from(config).expect("client builds");
         install_crds(&client).await;
 
-        let (metrics, reconciler) = reconciler(&client, &ecs);
+        let (metrics, reconciler) = reconciler(&client, &ecs, Events::disabled());
         Self {
             sim,
             client,
@@ -83,9 +83,17 @@ impl<C: SnapshotCatalog> Harness<C> {
         }
     }
 
+    /// A new reconciler that publishes Events.
+    pub fn with_events(&mut self) {
+        let events = Events::new(self.client.clone(), Some("test-replica".to_owned()));
+        let (metrics, reconciler) = reconciler(&self.client, &self.ecs, events);
+        self.metrics = metrics;
+        self.reconciler = reconciler;
+    }
+
     /// A new reconciler over the same cluster and region, as after a restart.
     pub fn restart(&mut self) {
-        let (metrics, reconciler) = reconciler(&self.client, &self.ecs);
+        let (metrics, reconciler) = reconciler(&self.client, &self.ecs, Events::disabled());
         self.metrics = metrics;
         self.reconciler = reconciler;
     }
@@ -213,9 +221,13 @@ impl<C: SnapshotCatalog> Harness<C> {
     }
 }
 
-fn reconciler<C: SnapshotCatalog>(client: &Client, ecs: &Arc<C>) -> (Metrics, Reconciler<C>) {
+fn reconciler<C: SnapshotCatalog>(
+    client: &Client,
+    ecs: &Arc<C>,
+    events: Events,
+) -> (Metrics, Reconciler<C>) {
     let metrics = Metrics::register(&mut Registry::default());
-    let executor = Executor::new(client.clone(), metrics.clone(), Events::disabled());
+    let executor = Executor::new(client.clone(), metrics.clone(), events);
     let settings = Settings {
         snapshot_class: CLASS.to_owned(),
         csi_drivers: vec![DRIVER.to_owned()],
