@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 use ecs_gateway_api::v1::ecs_gateway_server::EcsGatewayServer;
 use service_runtime::Readiness;
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
+use tonic::transport::server::TcpIncoming;
 use tonic::transport::{Certificate, Identity, Server, ServerTlsConfig};
 
 use crate::Error;
@@ -77,6 +77,8 @@ pub async fn serve<B: EcsBackend>(
             .map_err(|err| Error::Serve(format!("invalid TLS configuration: {err}")))?;
     }
     let addr = listener.local_addr().ok();
+    // Without TCP_NODELAY small gRPC frames wait for delayed ACKs (tens of milliseconds).
+    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
     tracing::info!(?addr, tls = !insecure_dev, "ecs-gateway serving gRPC");
 
     builder
@@ -84,7 +86,7 @@ pub async fn serve<B: EcsBackend>(
         .add_service(health)
         .add_service(reflection)
         .add_service(EcsGatewayServer::new(service))
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+        .serve_with_incoming_shutdown(incoming, shutdown)
         .await
         .map_err(|err| Error::Serve(err.to_string()))?;
     tracing::info!(?addr, "ecs-gateway stopped serving gRPC");
