@@ -3,6 +3,9 @@
 //! CEL rules (through kube's CEL validator). Unknown fields are errors, as with kubectl's default
 //! strict field validation.
 
+// Each test binary that declares `mod support` uses a different part of it.
+#![allow(dead_code)]
+
 use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value, json};
