@@ -103,6 +103,7 @@ async fn errors_never_echo_secrets() {
         Arc::new(StaticCredentials::new(credentials())),
     )
     .unwrap();
+    assert_clean("EcsClient", &format!("{client:?}"));
 
     let error = client
         .execute(&DescribeSnapshots::new("cn-beijing"))
