@@ -38,19 +38,28 @@ impl Audience {
     }
 }
 
-/// Why a token was refused; rendered into the STS error message.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+/// Why a token was refused; its `Display` is the STS error message.
+#[derive(Debug, PartialEq, Eq)]
 pub enum TokenError {
-    #[error("the OIDC token is not a compact HS256 JWT")]
     Malformed,
-    #[error("the OIDC token signature does not verify with the provider key")]
     BadSignature,
-    #[error("the OIDC token issuer {0} is not the provider's issuer")]
     WrongIssuer(String),
-    #[error("the OIDC token audience does not include {0}")]
     WrongAudience(String),
-    #[error("the OIDC token expired at unix time {0}")]
     Expired(i64),
+}
+
+impl std::fmt::Display for TokenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Malformed => f.write_str("the OIDC token is not a compact HS256 JWT"),
+            Self::BadSignature => {
+                f.write_str("the OIDC token signature does not verify with the provider key")
+            }
+            Self::WrongIssuer(iss) => write!(f, "the OIDC token issuer {iss} is not trusted"),
+            Self::WrongAudience(aud) => write!(f, "the OIDC token audience does not include {aud}"),
+            Self::Expired(exp) => write!(f, "the OIDC token expired at unix time {exp}"),
+        }
+    }
 }
 
 /// Signs claims into a token (used by the admin API to hand tests a valid token).

@@ -235,3 +235,17 @@ async fn tags_on_snapshots_and_policies() {
         .await
         .error(404, "InvalidResourceId.NotFound");
 }
+
+#[tokio::test]
+async fn manual_snapshot_quota_per_disk() {
+    let mut config = ecs_sim::SimConfig::default();
+    config.quotas.manual_snapshots_per_disk = 1;
+    config.timing.snapshot_completion_seconds = 0;
+    let f = fixture_with(config, "2024-05-19T00:00:00Z", &["d-1"]).await;
+    f.ecs
+        .call("CreateSnapshot", &[("DiskId", "d-1")])
+        .await
+        .ok();
+    let refused = f.ecs.call("CreateSnapshot", &[("DiskId", "d-1")]).await;
+    refused.error(403, "QuotaExceed.Snapshot");
+}
