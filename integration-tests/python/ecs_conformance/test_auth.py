@@ -65,7 +65,8 @@ def test_skewed_timestamp(sim, old_sdk, monkeypatch):
 
 @pytest.mark.parametrize("algorithm", ["v3", "v2"])
 def test_sts_credentials_work_until_they_expire_on_the_virtual_clock(sim, algorithm):
-    issued = sim.admin("POST", "sts/credentials", {"role_arn": "acs:ram::1:role/r", "duration_seconds": 900})
+    request = {"role_arn": "acs:ram::1:role/r", "duration_seconds": 900}
+    issued = sim.admin("POST", "sts/credentials", request)
     client = sdks.new_client(
         sim.endpoint,
         algorithm,

@@ -39,7 +39,8 @@ def test_policy_lifecycle(sim, old_sdk):
     old_sdk.call("DeleteAutoSnapshotPolicy", autoSnapshotPolicyId=policy)
     with pytest.raises(ServerException) as refused:
         old_sdk.call("DeleteAutoSnapshotPolicy", autoSnapshotPolicyId=policy)
-    assert (refused.value.get_http_status(), refused.value.get_error_code()) == (404, "ParameterInvalid")
+    assert refused.value.get_http_status() == 404
+    assert refused.value.get_error_code() == "ParameterInvalid"
 
 
 def test_snapshot_lifecycle(sim, old_sdk):
