@@ -16,6 +16,12 @@ pub enum DomainError {
     #[error("{field} lists {value:?} more than once")]
     Duplicate { field: &'static str, value: String },
 
+    /// `repeatOnce: true` next to `repeatWeekdays` or `timePoints`: the intent is ambiguous.
+    #[error(
+        "repeatOnce cannot be combined with repeatWeekdays or timePoints: remove one or the other"
+    )]
+    OnceWithWeeklyFields,
+
     /// A schedule without weekdays or without hours would never fire.
     #[error("{field} is empty: a schedule needs at least one weekday and one hour")]
     EmptySchedule { field: &'static str },

@@ -7,6 +7,7 @@
 //! object written before a schema change still deserializes and its controller can report what
 //! is wrong (through `snapshot_domain::schedule::Schedule::parse`) instead of failing to decode it.
 
+mod interpret;
 mod status;
 
 use std::collections::BTreeMap;
@@ -15,6 +16,7 @@ use kube::CustomResource;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub use interpret::{DEFAULT_RETENTION_DAYS, PolicySchedule};
 pub use status::{
     DiskConflict, EcsScheduleStatus, RepeatOnceSnapshot, RepeatOnceSnapshotState, RepeatOnceStatus,
     VolumeSnapshotPolicyStatus,
