@@ -16,7 +16,10 @@ pub struct Config {
     pub bookmark_interval: Duration,
     /// Where to write a kubeconfig pointing at the server, if anywhere.
     pub kubeconfig_out: Option<PathBuf>,
-    /// Bearer tokens TokenReviews accept, mapped to the username they identify.
+    /// Token the written kubeconfig carries; it authenticates as `kube-sim-admin`. When this
+    /// or `tokens` is set, every request except `/version` and health checks needs a token.
+    pub bearer_token: Option<String>,
+    /// Further bearer tokens (requests and TokenReviews), mapped to the username they identify.
     pub tokens: HashMap<String, String>,
 }
 
@@ -27,6 +30,7 @@ impl Default for Config {
             history_limit: 10_000,
             bookmark_interval: Duration::from_secs(5),
             kubeconfig_out: None,
+            bearer_token: None,
             tokens: HashMap::new(),
         }
     }

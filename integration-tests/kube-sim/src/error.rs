@@ -67,6 +67,9 @@ pub enum Error {
     /// The requested resourceVersion or continue token is older than the retained history.
     #[error("{0}")]
     Gone(String),
+    /// The request carries no valid credentials (401 Unauthorized).
+    #[error("Unauthorized")]
+    Unauthorized,
     /// The request is refused for policy reasons (403 Forbidden).
     #[error("{0}")]
     Forbidden(String),
@@ -185,6 +188,7 @@ impl Error {
             Error::MethodNotAllowed(_) => (405, "MethodNotAllowed"),
             Error::Gone(_) => (410, "Expired"),
             Error::Forbidden(_) => (403, "Forbidden"),
+            Error::Unauthorized => (401, "Unauthorized"),
             Error::UnsupportedMediaType(_) => (415, "UnsupportedMediaType"),
             Error::TooLargeResourceVersion { .. } => (504, "Timeout"),
             Error::Io { .. } => (500, "InternalError"),

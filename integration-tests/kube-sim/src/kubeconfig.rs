@@ -2,13 +2,18 @@
 
 use serde_json::json;
 
-/// A kubeconfig with one cluster, user and context, all named `kube-sim`.
-pub fn render(url: &str) -> String {
+/// A kubeconfig with one cluster, user and context, all named `kube-sim`; the user carries
+/// `token` when authentication is on.
+pub fn render(url: &str, token: Option<&str>) -> String {
+    let user = match token {
+        Some(t) => json!({"token": t}),
+        None => json!({}),
+    };
     let config = json!({
         "apiVersion": "v1",
         "kind": "Config",
         "clusters": [{"name": "kube-sim", "cluster": {"server": url}}],
-        "users": [{"name": "kube-sim", "user": {}}],
+        "users": [{"name": "kube-sim", "user": user}],
         "contexts": [{"name": "kube-sim", "context": {"cluster": "kube-sim", "user": "kube-sim", "namespace": "default"}}],
         "current-context": "kube-sim",
         "preferences": {},

@@ -19,7 +19,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::path::{self, Target};
 use crate::store::Store;
-use crate::{discovery, handlers, kubeconfig, openapi};
+use crate::{auth, discovery, handlers, kubeconfig, openapi};
 
 /// Shared state of one running simulator.
 pub struct App {
@@ -72,7 +72,7 @@ pub async fn spawn(config: Config) -> Result<SimHandle> {
         source,
     })?;
     let url = format!("http://{address}");
-    let kubeconfig = kubeconfig::render(&url);
+    let kubeconfig = kubeconfig::render(&url, config.bearer_token.as_deref());
     if let Some(path) = &config.kubeconfig_out {
         std::fs::write(path, &kubeconfig).map_err(|source| Error::Io {
             context: format!("cannot write the kubeconfig to {}", path.display()),
@@ -124,6 +124,10 @@ async fn dispatch(
         path::parse(uri.path(), &state.registry)
     };
     tracing::debug!(%method, path = uri.path(), "request");
+    let public = matches!(target, Target::Version | Target::Healthz);
+    if !public && let Err(err) = auth::authenticate(&app.config, &headers) {
+        return err.into_response();
+    }
     if let Target::Resource(resource) = target {
         return handlers::handle(app, method, resource, query, headers, body).await;
     }

@@ -291,3 +291,30 @@ async fn racing_writers_get_exactly_one_success_per_version() {
         }
     }
 }
+
+#[tokio::test]
+async fn bearer_tokens_are_required_when_configured() {
+    let mut config = kube_sim::Config {
+        bearer_token: Some("s3cret".into()),
+        ..Default::default()
+    };
+    config
+        .tokens
+        .insert("sa-token".into(), "system:serviceaccount:ops:ctrl".into());
+    let (sim, client) = common::start(config).await;
+    let namespaces: Api<Namespace> = Api::all(client);
+    assert!(
+        namespaces.get("default").await.is_ok(),
+        "the kubeconfig's token is accepted"
+    );
+
+    let anonymous = kube::Config::new(sim.url.parse().unwrap());
+    let anonymous: Api<Namespace> = Api::all(kube::Client::try_from(anonymous).unwrap());
+    let refused = anonymous.get("default").await.unwrap_err();
+    assert_eq!(status_code(refused), (401, "Unauthorized".into()));
+
+    let mut sa = kube::Config::new(sim.url.parse().unwrap());
+    sa.auth_info.token = Some("sa-token".to_string().into());
+    let sa_api: Api<Namespace> = Api::all(kube::Client::try_from(sa).unwrap());
+    assert!(sa_api.get("default").await.is_ok());
+}

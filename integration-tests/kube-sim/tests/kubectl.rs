@@ -69,6 +69,14 @@ impl Kubectl {
     }
 }
 
+impl Drop for Kubectl {
+    fn drop(&mut self) {
+        if let Some(dir) = self.kubeconfig.parent() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
 async fn start(bin: &'static str) -> (SimHandle, Kubectl) {
     let dir = std::env::temp_dir().join(format!("kube-sim-test-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).expect("temp dir");

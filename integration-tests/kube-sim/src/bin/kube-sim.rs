@@ -19,6 +19,9 @@ struct Args {
     /// Changes retained for watches and historical reads; older requests get 410 Gone.
     #[arg(long, env = "KUBE_SIM_HISTORY", default_value_t = 10_000)]
     history: usize,
+    /// Require this bearer token on every request; the kubeconfig carries it.
+    #[arg(long, env = "KUBE_SIM_TOKEN")]
+    token: Option<String>,
     /// Seconds between watch bookmarks.
     #[arg(long, env = "KUBE_SIM_BOOKMARK_SECONDS", default_value_t = 5)]
     bookmark_seconds: u64,
@@ -35,6 +38,7 @@ async fn main() -> anyhow::Result<()> {
         listen,
         kubeconfig_out,
         history,
+        token,
         bookmark_seconds,
     } = Args::parse();
     let config = kube_sim::Config {
@@ -42,6 +46,7 @@ async fn main() -> anyhow::Result<()> {
         history_limit: history,
         bookmark_interval: Duration::from_secs(bookmark_seconds.max(1)),
         kubeconfig_out,
+        bearer_token: token,
         ..kube_sim::Config::default()
     };
     let handle = kube_sim::spawn(config).await?;
