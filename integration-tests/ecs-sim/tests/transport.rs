@@ -79,3 +79,19 @@ faults: [{action: DescribeDisks, fault: {kind: latency, millis: 1}}]
     assert!(error.contains("regions"), "{error}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[tokio::test]
+async fn the_readme_config_example_is_valid() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme.find("```yaml\n").expect("README has a YAML example") + "```yaml\n".len();
+    let length = readme[start..].find("```").unwrap();
+    let path = std::env::temp_dir().join(format!("ecs-sim-readme-{}.yaml", uuid::Uuid::new_v4()));
+    std::fs::write(&path, &readme[start..start + length]).unwrap();
+
+    let config = ecs_sim::SimConfig::from_file(&path);
+    std::fs::remove_file(&path).unwrap();
+    let config = config.unwrap();
+    assert_eq!(config.disks.len(), 1);
+    ecs_sim::spawn(config).await.unwrap().shutdown().await;
+}
