@@ -17,7 +17,7 @@ use ecs_client::{ClientConfig, EcsClient, Endpoint};
 use serde_json::json;
 use support::{Answer, FakeServer, Recorded, ecs_error, ok};
 
-const LIFETIME: Duration = Duration::from_millis(1200);
+const LIFETIME: Duration = Duration::from_millis(1500);
 
 #[derive(Default)]
 struct Account {
@@ -89,8 +89,8 @@ async fn no_request_fails_while_credentials_rotate() {
         ..InstanceRoleConfig::default()
     };
     let options = CacheOptions {
-        refresh_ahead: Duration::from_millis(500),
-        min_remaining: Duration::from_millis(100),
+        refresh_ahead: Duration::from_millis(700),
+        min_remaining: Duration::from_millis(300),
         ..CacheOptions::default()
     };
     let credentials = CachingProvider::start(
