@@ -64,6 +64,8 @@ REFUSED = [
      "does not match pattern"),
     (_with("snapshotReconciler.snapshotClass", ""), "/snapshotReconciler/snapshotClass",
      "minLength"),
+    (_with("snapshotReconciler.pollInterval", "1 minute"), "/snapshotReconciler/pollInterval",
+     "does not match pattern"),
     (_with("pvcReconciler.extraArgs", ["-v"]), "/pvcReconciler/extraArgs/0",
      "does not match pattern"),
     (_with("tls.certManager.issuerRef", {"name": "ca", "kind": "Vault"}),
