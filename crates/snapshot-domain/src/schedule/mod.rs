@@ -59,8 +59,10 @@ impl Schedule {
     ///
     /// Only canonical decimal forms are accepted ("7", not "07" or " 7"), matching the CRD enum.
     pub fn parse<S: AsRef<str>>(weekdays: &[S], hours: &[S]) -> Result<Self, DomainError> {
-        let days = parse_all(weekdays, 7, 1, |v| DomainError::InvalidWeekday { value: v })?;
-        let hours = parse_all(hours, 23, 0, |v| DomainError::InvalidHour { value: v })?;
+        let days = parse_all(weekdays, 1..=7, |v| DomainError::InvalidWeekday {
+            value: v,
+        })?;
+        let hours = parse_all(hours, 0..=23, |v| DomainError::InvalidHour { value: v })?;
         Self::new(&days, &hours)
     }
 
@@ -132,8 +134,7 @@ fn collect(
 
 fn parse_all<S: AsRef<str>>(
     values: &[S],
-    max: u8,
-    min: u8,
+    range: std::ops::RangeInclusive<u8>,
     invalid: impl Fn(String) -> DomainError,
 ) -> Result<Vec<u8>, DomainError> {
     values
@@ -144,7 +145,7 @@ fn parse_all<S: AsRef<str>>(
                 && s.bytes().all(|b| b.is_ascii_digit())
                 && (s == "0" || !s.starts_with('0'));
             match s.parse::<u8>() {
-                Ok(n) if canonical && (min..=max).contains(&n) => Ok(n),
+                Ok(n) if canonical && range.contains(&n) => Ok(n),
                 _ => Err(invalid(s.to_owned())),
             }
         })
