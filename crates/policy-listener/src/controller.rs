@@ -12,20 +12,14 @@
 use std::{sync::Arc, time::Instant};
 
 use controller_support::{
-    backoff::PerObjectBackoff, events::EventPublisher, gateway::Gateway, reasons,
-    status::apply_status,
+    backoff::PerObjectBackoff, events::EventPublisher, finalizer::with_finalizer, gateway::Gateway,
+    reasons, status::apply_status,
 };
 use futures::StreamExt;
 use k8s_openapi::api::core::v1::PersistentVolumeClaim;
 use kube::{
     Api, Client, ResourceExt,
-    runtime::{
-        Controller,
-        controller::Action,
-        finalizer::{Event as Finalized, finalizer},
-        reflector::ObjectRef,
-        watcher,
-    },
+    runtime::{Controller, controller::Action, reflector::ObjectRef, watcher},
 };
 use snapshot_domain::{
     ecs_naming::{ClusterId, PolicyOwner},
@@ -154,12 +148,19 @@ pub async fn run(ctx: Arc<Context>, token: CancellationToken) {
 pub async fn reconcile(vsp: Arc<VolumeSnapshotPolicy>, ctx: Arc<Context>) -> Result<Action, Error> {
     let started = Instant::now();
     let api: Api<VolumeSnapshotPolicy> = Api::all(ctx.client.clone());
-    let result = finalizer(&api, FINALIZER, vsp, |event| async {
-        match event {
-            Finalized::Apply(vsp) => apply(&ctx, &vsp).await,
-            Finalized::Cleanup(vsp) => cleanup(&ctx, &vsp).await,
-        }
-    })
+    let result = with_finalizer(
+        &api,
+        FINALIZER,
+        vsp,
+        |vsp| {
+            let ctx = &ctx;
+            async move { apply(ctx, &vsp).await }
+        },
+        |vsp| {
+            let ctx = &ctx;
+            async move { cleanup(ctx, &vsp).await }
+        },
+    )
     .await
     .map_err(|e| Error::Finalizer(Box::new(e)));
 

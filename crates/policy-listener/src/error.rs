@@ -1,5 +1,6 @@
 use controller_support::{
     SupportError,
+    finalizer::FinalizerError,
     gateway_error::{GatewayFailure, RetryClass},
 };
 use thiserror::Error;
@@ -26,9 +27,9 @@ pub enum Error {
     #[error(transparent)]
     Status(#[from] SupportError),
 
-    /// Adding or removing the finalizer failed, or the cleanup behind it did.
+    /// Adding or removing the finalizer failed, or the apply or cleanup behind it did.
     #[error("finalizer: {0}")]
-    Finalizer(#[source] Box<kube::runtime::finalizer::Error<Error>>),
+    Finalizer(#[source] Box<FinalizerError<Error>>),
 
     /// The object lacks what every stored object has (name, uid): a bug or a broken API server.
     #[error("object is missing metadata.{0}")]
@@ -52,9 +53,8 @@ impl Error {
         match self {
             Self::Gateway { failure, .. } => failure.class,
             Self::Finalizer(inner) => match inner.as_ref() {
-                kube::runtime::finalizer::Error::ApplyFailed(e)
-                | kube::runtime::finalizer::Error::CleanupFailed(e) => e.class(),
-                _ => RetryClass::Soon,
+                FinalizerError::Apply(e) | FinalizerError::Cleanup(e) => e.class(),
+                FinalizerError::Patch { .. } => RetryClass::Soon,
             },
             Self::MissingMetadata(_) => RetryClass::Permanent,
             Self::Kube { .. } | Self::Status(_) => RetryClass::Soon,
@@ -65,6 +65,10 @@ impl Error {
     pub fn retry_after(&self) -> Option<std::time::Duration> {
         match self {
             Self::Gateway { failure, .. } => failure.retry_after(),
+            Self::Finalizer(inner) => match inner.as_ref() {
+                FinalizerError::Apply(e) | FinalizerError::Cleanup(e) => e.retry_after(),
+                FinalizerError::Patch { .. } => None,
+            },
             _ => None,
         }
     }

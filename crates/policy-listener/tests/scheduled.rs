@@ -1,0 +1,193 @@
+//! Scheduled VSPs through the whole chain: the ECS policy, its status and Events, across
+//! restarts, edits, daylight saving and deletion.
+
+mod common;
+
+use common::{Chain, owned_policies, ready, uid, within};
+use serde_json::json;
+
+fn weekly(zone: &str, days: &[&str], hours: &[&str], retention: i32) -> serde_json::Value {
+    json!({
+        "pvcSelector": {"matchLabels": {"app": "web"}},
+        "retentionDays": retention,
+        "timeZone": zone,
+        "snapshotSchedule": {"repeatWeekdays": days, "timePoints": hours},
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_edit_restart_and_delete_leave_exactly_the_right_ecs_policy() {
+    within(60, async {
+        let mut chain = Chain::start().await;
+        chain.bound_pvc("web-0", "d-web1", &[("app", "web")]).await;
+        let vsp = chain
+            .create_vsp("nightly", weekly("UTC", &["1"], &["20", "23"], 7))
+            .await;
+        let uid = uid(&vsp);
+
+        let vsp = chain
+            .wait_vsp("nightly", "Ready", |v| {
+                ready(v).is_some_and(|r| r.0 == "True")
+            })
+            .await;
+        let status = vsp.status.clone().unwrap();
+        let state = chain.ecs().await;
+        let policies = owned_policies(&state, &uid);
+        assert_eq!(policies.len(), 1);
+        let policy = policies[0];
+        assert_eq!(
+            (policy.repeat_weekdays.clone(), policy.time_points.clone()),
+            (vec![2], vec![4, 7])
+        );
+        assert_eq!(policy.retention_days, 7);
+        assert_eq!(policy.tags["storage-snapshot-manager/cluster-id"], "c-test");
+        assert_eq!(status.ecs_policy_id.as_deref(), Some(policy.id.as_str()));
+        assert_eq!(status.selected_volumes, Some(1));
+        assert_eq!(status.schedule.as_deref(), Some("1 @ 20,23 UTC"));
+        assert!(status.next_snapshot_time.is_some());
+        assert_eq!(status.observed_generation, vsp.metadata.generation);
+        chain.wait_event("nightly", "EcsPolicyCreated").await;
+
+        // Editing only the retention modifies the policy and takes no snapshot.
+        chain
+            .patch_vsp("nightly", json!({"spec": {"retentionDays": 30}}))
+            .await;
+        chain
+            .wait_ecs("retention 30", |s| {
+                owned_policies(s, &uid)
+                    .iter()
+                    .any(|p| p.retention_days == 30)
+            })
+            .await;
+        chain.wait_event("nightly", "EcsPolicyUpdated").await;
+
+        // Restarts at several points never create a second policy.
+        for delay_ms in [0, 5, 20, 60] {
+            chain
+                .patch_vsp(
+                    "nightly",
+                    json!({"metadata": {"labels": {"touch": delay_ms.to_string()}}}),
+                )
+                .await;
+            tokio::time::sleep(std::time::Duration::from_millis(delay_ms)).await;
+            chain.restart_controller().await;
+        }
+        let vsp = chain
+            .wait_vsp("nightly", "Ready after restarts", |v| {
+                ready(v).is_some_and(|r| r.0 == "True")
+            })
+            .await;
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let state = chain.ecs().await;
+        assert_eq!(owned_policies(&state, &uid).len(), 1);
+        assert!(
+            state.snapshots.is_empty(),
+            "no snapshot the schedule did not ask for"
+        );
+
+        // Deleting removes the ECS policy (through the finalizer) and nothing else.
+        assert!(
+            vsp.metadata
+                .finalizers
+                .iter()
+                .flatten()
+                .any(|f| f.contains("ecs-snapshot-policy"))
+        );
+        chain
+            .vsps()
+            .delete("nightly", &Default::default())
+            .await
+            .unwrap();
+        chain
+            .wait_ecs("policy deleted", |s| owned_policies(s, &uid).is_empty())
+            .await;
+        for _ in 0..100 {
+            if chain.vsps().get_opt("nightly").await.unwrap().is_none() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(chain.vsps().get_opt("nightly").await.unwrap().is_none());
+        chain.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_zone_is_a_condition_and_never_reaches_ecs() {
+    within(30, async {
+        let chain = Chain::start().await;
+        chain
+            .create_vsp("bad-zone", weekly("Mars/Olympus_Mons", &["1"], &["2"], 7))
+            .await;
+        let vsp = chain
+            .wait_vsp("bad-zone", "InvalidSpec", |v| {
+                ready(v).is_some_and(|r| r == ("False".into(), "InvalidSpec".into()))
+            })
+            .await;
+        let message = &vsp.status.unwrap().conditions.unwrap()[0].message;
+        assert!(
+            message.contains("spec.timeZone") && message.contains("Mars/Olympus_Mons"),
+            "{message}"
+        );
+        chain.wait_event("bad-zone", "InvalidSpec").await;
+        assert!(chain.ecs().await.policies.is_empty());
+
+        // Fixing the zone makes it work.
+        chain
+            .patch_vsp("bad-zone", json!({"spec": {"timeZone": "Asia/Shanghai"}}))
+            .await;
+        chain
+            .wait_vsp("bad-zone", "Ready", |v| {
+                ready(v).is_some_and(|r| r.0 == "True")
+            })
+            .await;
+        assert_eq!(chain.ecs().await.policies.len(), 1);
+        chain.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_daylight_saving_switch_reconverts_the_ecs_policy() {
+    within(30, async {
+        let chain = Chain::start_at(Some("2026-03-28T12:00:00Z".parse().unwrap())).await;
+        let vsp = chain
+            .create_vsp("berlin", weekly("Europe/Berlin", &["1"], &["10"], 7))
+            .await;
+        let uid = uid(&vsp);
+        let vsp = chain
+            .wait_vsp("berlin", "Ready", |v| {
+                ready(v).is_some_and(|r| r.0 == "True")
+            })
+            .await;
+        let status = vsp.status.unwrap();
+        let until = status
+            .ecs_schedule
+            .as_ref()
+            .unwrap()
+            .valid_until
+            .clone()
+            .unwrap();
+        assert_eq!(until.0, "2026-03-29T01:00:00Z".parse().unwrap());
+        let state = chain.ecs().await;
+        assert_eq!(owned_policies(&state, &uid)[0].time_points, vec![17]);
+
+        // Past the switch, the next reconcile converts again (triggered here by a label edit,
+        // in production by the requeue at validUntil).
+        chain
+            .set_time("2026-03-29T01:00:00Z".parse().unwrap())
+            .await;
+        chain
+            .patch_vsp("berlin", json!({"metadata": {"labels": {"tick": "1"}}}))
+            .await;
+        chain
+            .wait_ecs("summer time", |s| {
+                owned_policies(s, &uid)[0].time_points == vec![16]
+            })
+            .await;
+        chain.wait_event("berlin", "EcsPolicyReconverted").await;
+        chain.stop().await;
+    })
+    .await;
+}
