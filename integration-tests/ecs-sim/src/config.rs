@@ -90,6 +90,7 @@ impl SimConfig {
             }
         }
         self.quotas.validate()?;
+        self.timing.validate()?;
         self.throttling.validate()?;
         for (i, rule) in self.faults.iter().enumerate() {
             rule.validate()
@@ -193,11 +194,15 @@ impl Quotas {
 }
 
 /// Clock and freshness settings.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct Timing {
     /// Virtual time at start; the real time when absent.
     pub clock_start: Option<Timestamp>,
+    /// Virtual seconds that pass per real second on their own (0: the clock only moves when
+    /// the admin API moves it, which is what tests want; 1: real time; 60: a demo where an
+    /// hourly policy fires every minute).
+    pub clock_rate: f64,
     /// Virtual seconds from a snapshot's creation to `accomplished`.
     pub snapshot_completion_seconds: u64,
     /// Allowed distance between a request's timestamp and the real clock (ECS: 15 min).
@@ -208,9 +213,27 @@ impl Default for Timing {
     fn default() -> Self {
         Self {
             clock_start: None,
+            clock_rate: 0.0,
             snapshot_completion_seconds: 60,
             max_timestamp_skew_seconds: 15 * 60,
         }
+    }
+}
+
+impl Timing {
+    /// Largest accepted `clock_rate`: a virtual year per real minute.
+    pub const MAX_CLOCK_RATE: f64 = 525_600.0;
+
+    fn validate(&self) -> Result<(), Error> {
+        if !(0.0..=Self::MAX_CLOCK_RATE).contains(&self.clock_rate) {
+            let message = format!(
+                "must be 0 to {}, got {}",
+                Self::MAX_CLOCK_RATE,
+                self.clock_rate
+            );
+            return Err(Error::setting("timing.clock_rate", message));
+        }
+        Ok(())
     }
 }
 

@@ -44,6 +44,10 @@ struct Args {
     /// Virtual clock start (RFC 3339); real time when absent.
     #[arg(long, env = "ECS_SIM_CLOCK_START")]
     clock_start: Option<jiff::Timestamp>,
+    /// Virtual seconds per real second (0: only the admin API moves the clock; 60: an hourly
+    /// policy fires every minute, for demos).
+    #[arg(long, env = "ECS_SIM_CLOCK_RATE")]
+    clock_rate: Option<f64>,
     /// Log filter (tracing-subscriber syntax).
     #[arg(long, env = "ECS_SIM_LOG", default_value = "info")]
     log: String,
@@ -69,6 +73,7 @@ impl Args {
             account_mode,
             snapshot_seconds,
             clock_start,
+            clock_rate,
             log: _,
         } = self;
         let mut sim = match &config {
@@ -86,6 +91,9 @@ impl Args {
         }
         if let Some(seconds) = snapshot_seconds {
             sim.timing.snapshot_completion_seconds = seconds;
+        }
+        if let Some(rate) = clock_rate {
+            sim.timing.clock_rate = rate;
         }
         if clock_start.is_some() {
             sim.timing.clock_start = clock_start;

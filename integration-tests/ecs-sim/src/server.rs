@@ -20,6 +20,9 @@ use crate::admin;
 use crate::rpc;
 use crate::sim::Sim;
 
+/// How often a running clock (`timing.clock_rate > 0`) catches up with wall time.
+const CLOCK_TICK: std::time::Duration = std::time::Duration::from_millis(200);
+
 /// Largest request body accepted (ECS parameters travel in the query string anyway).
 const MAX_BODY_BYTES: usize = 1 << 20;
 
@@ -41,8 +44,15 @@ pub type HttpResponse = Response<Full<Bytes>>;
 pub async fn serve(listener: TcpListener, sim: Arc<Sim>, mut shutdown: oneshot::Receiver<()>) {
     let admin = admin::router(sim.clone());
     let mut connections = JoinSet::new();
+    let mut ticks = tokio::time::interval(CLOCK_TICK);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let (mut last_tick, mut carry) = (tokio::time::Instant::now(), 0.0);
     loop {
         tokio::select! {
+            now = ticks.tick() => {
+                sim.follow_wall_clock(now.duration_since(last_tick), &mut carry);
+                last_tick = now;
+            }
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
                     connections.spawn(connection(stream, peer, sim.clone(), admin.clone()));

@@ -54,6 +54,28 @@ impl Sim {
         lock(&self.world).now
     }
 
+    /// Lets `real` wall time pass on the virtual clock at `timing.clock_rate`, running what
+    /// falls due. `carry` keeps the sub-nanosecond remainder between ticks so slow rates add up.
+    pub fn follow_wall_clock(&self, real: std::time::Duration, carry: &mut f64) {
+        let mut world = lock(&self.world);
+        let rate = world.settings.timing.clock_rate;
+        if rate <= 0.0 {
+            *carry = 0.0;
+            return;
+        }
+        let nanos = real.as_secs_f64() * rate * 1e9 + *carry;
+        let whole = nanos.floor();
+        *carry = nanos - whole;
+        let step = SignedDuration::from_nanos(whole.min(i64::MAX as f64) as i64);
+        let Ok(target) = world.now.checked_add(step) else {
+            return;
+        };
+        let events = world.advance_to(target);
+        if !events.is_empty() {
+            tracing::debug!(events = events.len(), now = %world.now, "virtual clock ticked");
+        }
+    }
+
     /// Issues STS credentials for `role_arn`, valid for `duration` of virtual time.
     pub fn issue_sts(&self, role_arn: &str, duration: SignedDuration) -> StsCredential {
         let now = self.now();

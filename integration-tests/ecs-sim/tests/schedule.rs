@@ -113,3 +113,37 @@ async fn setting_the_clock_backwards_is_refused_and_forwards_runs_events() {
         .unwrap();
     assert_eq!(taken(&moved.events), ["2024-05-19T16:00:00Z"]);
 }
+
+#[tokio::test]
+async fn a_running_clock_fires_policies_on_its_own_and_stops_when_told() {
+    let f = fixture("2024-05-19T16:30:00Z", &["d-1"]).await;
+    let all_hours: Vec<String> = (0..24).map(|h| format!("\"{h}\"")).collect();
+    let hours = format!("[{}]", all_hours.join(","));
+    let policy = create_policy(&f.ecs, &hours, r#"["1","2","3","4","5","6","7"]"#, "-1").await;
+    apply(&f.ecs, &policy, r#"["d-1"]"#).await.ok();
+
+    let mut timing = ecs_sim::Timing {
+        clock_rate: 7200.0,
+        ..Default::default()
+    };
+    f.admin.set_timing(&timing).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    timing.clock_rate = 0.0;
+    f.admin.set_timing(&timing).await.unwrap();
+
+    let stopped_at = f.admin.now().await.unwrap();
+    assert!(
+        stopped_at >= "2024-05-19T18:30:00Z".parse().unwrap(),
+        "clock at {stopped_at}"
+    );
+    assert!(
+        !snapshot_ids(&f.ecs, "d-1").await.is_empty(),
+        "hourly policy fired on its own"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(f.admin.now().await.unwrap(), stopped_at);
+
+    timing.clock_rate = -1.0;
+    let refused = f.admin.set_timing(&timing).await.unwrap_err().to_string();
+    assert!(refused.contains("timing.clock_rate"), "{refused}");
+}

@@ -219,7 +219,13 @@ world_setting!(get_quotas, put_quotas, Quotas, quotas, |q| {
     }
     .validate()
 });
-world_setting!(get_timing, put_world_timing, Timing, timing, |_| Ok(()));
+world_setting!(get_timing, put_world_timing, Timing, timing, |t| {
+    SimConfig {
+        timing: t.clone(),
+        ..SimConfig::default()
+    }
+    .validate()
+});
 world_setting!(get_regions, put_regions, Vec<String>, regions, |r| {
     SimConfig {
         regions: r.clone(),
