@@ -50,7 +50,7 @@ fn metrics_text(registry: &Registry) -> String {
 }
 
 #[tokio::test]
-async fn one_replica_leads_and_the_standby_takes_over_after_shutdown() {
+async fn one_replica_leads_the_standby_waits_and_shutdown_releases_the_lease() {
     let sim = kube_sim::spawn(kube_sim::Config::default()).await.unwrap();
     let client = client(&sim).await;
 
