@@ -62,7 +62,12 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
 
     readiness.set(true);
     let token = shutdown.token();
-    let stopping = async move { token.cancelled().await };
+    let not_ready = readiness.clone();
+    let stopping = async move {
+        token.cancelled().await;
+        not_ready.set(false);
+        tracing::info!("shutting down: refusing new connections, finishing calls in flight");
+    };
     let grpc = server::serve(
         listener,
         service,
@@ -72,7 +77,6 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         stopping,
     );
     shutdown.drain(grpc).await??;
-    readiness.set(false);
 
     admin_task.await.context("admin server task failed")??;
     tracing::info!("ecs-gateway stopped");

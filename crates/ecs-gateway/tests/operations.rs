@@ -91,3 +91,22 @@ async fn shutdown_lets_calls_in_flight_finish() {
     let answer = in_flight.await.unwrap();
     assert_eq!(answer.unwrap().into_inner().disks.len(), 3);
 }
+
+#[tokio::test]
+async fn insecure_dev_mode_serves_plain_text_to_anyone() {
+    let options = common::Options {
+        insecure_dev: true,
+        ..common::Options::default()
+    };
+    let harness = Harness::start_with(options).await;
+    let mut client = harness.connect_config(None).connect().await.unwrap();
+
+    let request = v1::DescribeDisksRequest {
+        region_id: REGION.into(),
+        ..Default::default()
+    };
+    let disks = client.describe_disks(request).await.unwrap().into_inner();
+
+    assert_eq!(disks.disks.len(), 3);
+    assert!(harness.metrics_text().contains("caller=\"insecure-dev\""));
+}

@@ -48,6 +48,8 @@ pub struct Options {
     pub allow_list: String,
     pub reviewer: Option<Arc<dyn TokenReviewer>>,
     pub require_client_cert: bool,
+    /// Plain-text gRPC and no authentication (`--insecure-dev-mode`).
+    pub insecure_dev: bool,
     pub sim: SimConfig,
 }
 
@@ -72,6 +74,7 @@ impl Default for Options {
             allow_list: DEFAULT_ALLOW_LIST.to_string(),
             reviewer: None,
             require_client_cert: true,
+            insecure_dev: false,
             sim: seeded_sim_config(),
         }
     }
@@ -105,6 +108,7 @@ pub struct Harness {
     pub pki: Pki,
     pub metrics: Metrics,
     pub registry: prometheus_client::registry::Registry,
+    insecure_dev: bool,
     stop: Option<oneshot::Sender<()>>,
     serving: Option<tokio::task::JoinHandle<Result<(), ecs_gateway::Error>>>,
 }
@@ -135,11 +139,15 @@ impl Harness {
             metrics.clone(),
         ));
         let allow_list = AllowList::parse(&options.allow_list).unwrap();
-        let auth = Arc::new(Authenticator::new(
-            allow_list,
-            options.reviewer,
-            metrics.clone(),
-        ));
+        let auth = if options.insecure_dev {
+            Arc::new(Authenticator::insecure_dev(metrics.clone()))
+        } else {
+            Arc::new(Authenticator::new(
+                allow_list,
+                options.reviewer,
+                metrics.clone(),
+            ))
+        };
         let service = GatewayService::new(backend, auth, REGION, metrics.clone());
 
         let server_files = pki.server();
@@ -157,9 +165,9 @@ impl Harness {
         let serving = tokio::spawn(server::serve(
             listener,
             service,
-            Some(tls.server_config().unwrap()),
+            (!options.insecure_dev).then(|| tls.server_config().unwrap()),
             readiness,
-            false,
+            options.insecure_dev,
             async move {
                 let _ = stopped.await;
             },
@@ -171,6 +179,7 @@ impl Harness {
             pki,
             metrics,
             registry,
+            insecure_dev: options.insecure_dev,
             stop: Some(stop),
             serving: Some(serving),
         }
@@ -178,6 +187,13 @@ impl Harness {
 
     /// Connection settings for a caller with a certificate for `identity`.
     pub fn connect_config(&self, identity: Option<&str>) -> ConnectConfig {
+        if self.insecure_dev {
+            let endpoint = format!("http://127.0.0.1:{}", self.addr.port());
+            return ConnectConfig {
+                endpoint,
+                ..ConnectConfig::default()
+            };
+        }
         let files = identity.map(|name| self.pki.client(name));
         ConnectConfig {
             endpoint: format!("https://localhost:{}", self.addr.port()),
