@@ -359,3 +359,6 @@ fn deleted_by_earlier_attempt(
     }
     Err(status::from_backend(rpc, error))
 }
+
+#[cfg(test)]
+mod tests;
