@@ -3,8 +3,14 @@
 use serde_json::json;
 
 /// A kubeconfig with one cluster, user and context, all named `kube-sim`; the user carries
-/// `token` when authentication is on.
-pub fn render(url: &str, token: Option<&str>) -> String {
+/// `token` when authentication is on, the cluster the CA when TLS is.
+pub fn render(url: &str, token: Option<&str>, ca_pem: Option<&str>) -> String {
+    let mut cluster = json!({"server": url});
+    if let Some(pem) = ca_pem {
+        use base64::Engine;
+        cluster["certificate-authority-data"] =
+            json!(base64::engine::general_purpose::STANDARD.encode(pem));
+    }
     let user = match token {
         Some(t) => json!({"token": t}),
         None => json!({}),
@@ -12,7 +18,7 @@ pub fn render(url: &str, token: Option<&str>) -> String {
     let config = json!({
         "apiVersion": "v1",
         "kind": "Config",
-        "clusters": [{"name": "kube-sim", "cluster": {"server": url}}],
+        "clusters": [{"name": "kube-sim", "cluster": cluster}],
         "users": [{"name": "kube-sim", "user": user}],
         "contexts": [{"name": "kube-sim", "context": {"cluster": "kube-sim", "user": "kube-sim", "namespace": "default"}}],
         "current-context": "kube-sim",

@@ -30,6 +30,7 @@ mod selectors;
 mod server;
 mod store;
 mod tables;
+mod tls;
 mod validation;
 mod watch;
 

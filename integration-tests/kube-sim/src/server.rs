@@ -19,7 +19,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::path::{self, Target};
 use crate::store::Store;
-use crate::{auth, discovery, handlers, kubeconfig, openapi};
+use crate::{auth, discovery, handlers, kubeconfig, openapi, tls};
 
 /// Shared state of one running simulator.
 pub struct App {
@@ -34,6 +34,8 @@ pub struct SimHandle {
     /// Base URL, e.g. `http://127.0.0.1:41234`.
     pub url: String,
     pub address: SocketAddr,
+    /// PEM of the CA that signed the server certificate, when serving TLS.
+    pub ca_pem: Option<String>,
     /// Kubeconfig (YAML) pointing at `url`.
     pub kubeconfig: String,
     /// Where the kubeconfig was written, when `Config::kubeconfig_out` was set.
@@ -71,8 +73,15 @@ pub async fn spawn(config: Config) -> Result<SimHandle> {
         context: "cannot read the bound address".into(),
         source,
     })?;
-    let url = format!("http://{address}");
-    let kubeconfig = kubeconfig::render(&url, config.bearer_token.as_deref());
+    let tls = if config.tls {
+        Some(tls::generate()?)
+    } else {
+        None
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let url = format!("{scheme}://{address}");
+    let ca_pem = tls.as_ref().map(|t| t.ca_pem.clone());
+    let kubeconfig = kubeconfig::render(&url, config.bearer_token.as_deref(), ca_pem.as_deref());
     if let Some(path) = &config.kubeconfig_out {
         std::fs::write(path, &kubeconfig).map_err(|source| Error::Io {
             context: format!("cannot write the kubeconfig to {}", path.display()),
@@ -92,18 +101,22 @@ pub async fn spawn(config: Config) -> Result<SimHandle> {
     });
     let router = Router::new().fallback(dispatch).with_state(app);
     let stop = shutdown.clone();
-    let task = tokio::spawn(async move {
-        let served = axum::serve(listener, router)
-            .with_graceful_shutdown(stop.cancelled_owned())
-            .await;
-        if let Err(err) = served {
-            tracing::error!(error = %err, "kube-sim server stopped with an error");
-        }
-    });
+    let task = match tls {
+        Some(tls) => tokio::spawn(tls::serve(listener, tls.acceptor, router, stop)),
+        None => tokio::spawn(async move {
+            let served = axum::serve(listener, router)
+                .with_graceful_shutdown(stop.cancelled_owned())
+                .await;
+            if let Err(err) = served {
+                tracing::error!(error = %err, "kube-sim server stopped with an error");
+            }
+        }),
+    };
     tracing::info!(%url, "kube-sim listening");
     Ok(SimHandle {
         url,
         address,
+        ca_pem,
         kubeconfig,
         kubeconfig_path,
         shutdown,

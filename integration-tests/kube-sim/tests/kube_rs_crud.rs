@@ -292,9 +292,25 @@ async fn racing_writers_get_exactly_one_success_per_version() {
     }
 }
 
+/// A client from the simulator's kubeconfig with the user's token replaced.
+async fn client_with_token(sim: &kube_sim::SimHandle, token: Option<&str>) -> kube::Client {
+    let mut kubeconfig = kube::config::Kubeconfig::from_yaml(&sim.kubeconfig).unwrap();
+    for named in &mut kubeconfig.auth_infos {
+        if let Some(info) = named.auth_info.as_mut() {
+            info.token = token.map(|t| t.to_string().into());
+        }
+    }
+    let options = kube::config::KubeConfigOptions::default();
+    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
+        .await
+        .unwrap();
+    kube::Client::try_from(config).unwrap()
+}
+
 #[tokio::test]
-async fn bearer_tokens_are_required_when_configured() {
+async fn tls_and_bearer_tokens_are_required_when_configured() {
     let mut config = kube_sim::Config {
+        tls: true,
         bearer_token: Some("s3cret".into()),
         ..Default::default()
     };
@@ -302,19 +318,17 @@ async fn bearer_tokens_are_required_when_configured() {
         .tokens
         .insert("sa-token".into(), "system:serviceaccount:ops:ctrl".into());
     let (sim, client) = common::start(config).await;
+    assert!(sim.url.starts_with("https://"));
     let namespaces: Api<Namespace> = Api::all(client);
     assert!(
         namespaces.get("default").await.is_ok(),
-        "the kubeconfig's token is accepted"
+        "the kubeconfig's CA and token work"
     );
 
-    let anonymous = kube::Config::new(sim.url.parse().unwrap());
-    let anonymous: Api<Namespace> = Api::all(kube::Client::try_from(anonymous).unwrap());
+    let anonymous: Api<Namespace> = Api::all(client_with_token(&sim, None).await);
     let refused = anonymous.get("default").await.unwrap_err();
     assert_eq!(status_code(refused), (401, "Unauthorized".into()));
 
-    let mut sa = kube::Config::new(sim.url.parse().unwrap());
-    sa.auth_info.token = Some("sa-token".to_string().into());
-    let sa_api: Api<Namespace> = Api::all(kube::Client::try_from(sa).unwrap());
-    assert!(sa_api.get("default").await.is_ok());
+    let service_account: Api<Namespace> = Api::all(client_with_token(&sim, Some("sa-token")).await);
+    assert!(service_account.get("default").await.is_ok());
 }

@@ -60,10 +60,12 @@ impl Kubectl {
 
     async fn fails(&self, args: &[&str], stdin: Option<&str>) -> String {
         let out = self.run(args, stdin).await;
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let bin = self.bin;
         assert!(
             !out.status.success(),
-            "{} {args:?} unexpectedly succeeded",
-            self.bin
+            "{bin} {args:?} unexpectedly succeeded: {stdout}{stderr}"
         );
         String::from_utf8_lossy(&out.stderr).to_string()
     }
@@ -78,12 +80,16 @@ impl Drop for Kubectl {
 }
 
 async fn start(bin: &'static str) -> (SimHandle, Kubectl) {
+    start_with(bin, Config::default()).await
+}
+
+async fn start_with(bin: &'static str, config: Config) -> (SimHandle, Kubectl) {
     let dir = std::env::temp_dir().join(format!("kube-sim-test-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let kubeconfig = dir.join("kubeconfig");
     let config = Config {
         kubeconfig_out: Some(kubeconfig.clone()),
-        ..Config::default()
+        ..config
     };
     let sim = kube_sim::spawn(config).await.expect("simulator starts");
     (sim, Kubectl { bin, kubeconfig })
@@ -492,5 +498,21 @@ async fn snapshot_crds_validate_volume_snapshots() {
             None,
         )
         .await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_with_a_bearer_token() {
+    for bin in KUBECTLS {
+        let config = Config {
+            tls: true,
+            bearer_token: Some("t0ken".into()),
+            ..Config::default()
+        };
+        let (_sim, k) = start_with(bin, config).await;
+        let out = k.ok(&["get", "namespaces"], None).await;
+        assert!(out.contains("kube-system"), "{bin}: {out}");
+        let err = k.fails(&["get", "namespaces", "--token=wrong"], None).await;
+        assert!(err.contains("Unauthorized"), "{bin}: {err}");
     }
 }

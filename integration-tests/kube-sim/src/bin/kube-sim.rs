@@ -19,6 +19,9 @@ struct Args {
     /// Changes retained for watches and historical reads; older requests get 410 Gone.
     #[arg(long, env = "KUBE_SIM_HISTORY", default_value_t = 10_000)]
     history: usize,
+    /// Serve HTTPS with a generated CA (written into the kubeconfig).
+    #[arg(long, env = "KUBE_SIM_TLS")]
+    tls: bool,
     /// Require this bearer token on every request; the kubeconfig carries it.
     #[arg(long, env = "KUBE_SIM_TOKEN")]
     token: Option<String>,
@@ -38,6 +41,7 @@ async fn main() -> anyhow::Result<()> {
         listen,
         kubeconfig_out,
         history,
+        tls,
         token,
         bookmark_seconds,
     } = Args::parse();
@@ -46,6 +50,7 @@ async fn main() -> anyhow::Result<()> {
         history_limit: history,
         bookmark_interval: Duration::from_secs(bookmark_seconds.max(1)),
         kubeconfig_out,
+        tls,
         bearer_token: token,
         ..kube_sim::Config::default()
     };
