@@ -1,5 +1,5 @@
 //! Start-up with many existing snapshots, bounded to stay fast in CI (500 snapshots); the
-//! 10,000-snapshot measurement is `cargo bench -p snapshot-reconciler --bench startup`.
+//! 10,000-snapshot measurement is `cargo run -p snapshot-reconciler --example startup_scale`.
 
 mod common;
 
