@@ -40,3 +40,22 @@ pub const INVALID_SPEC: &str = "InvalidSpec";
 pub const GATEWAY_ERROR: &str = "GatewayError";
 /// The object is waiting for its first reconcile.
 pub const PENDING: &str = "Pending";
+
+// --- pvc-reconciler ---
+
+/// A PVC's disk got its VSP's ECS policy (on the PVC).
+pub const POLICY_APPLIED: &str = "PolicyApplied";
+/// A PVC's disk lost a policy of this cluster: no VSP selects it any more (on the PVC).
+pub const POLICY_REMOVED: &str = "PolicyRemoved";
+/// A resync found a disk's policy changed outside the cluster and put it back (on the PVC).
+pub const POLICY_DRIFT_REPAIRED: &str = "PolicyDriftRepaired";
+/// A selected disk carries a policy this cluster did not create; it is left alone (on the PVC).
+pub const FOREIGN_POLICY: &str = "ForeignPolicy";
+/// A foreign policy was replaced or cancelled because the operator opted in (on the PVC).
+pub const FOREIGN_POLICY_TAKEN_OVER: &str = "ForeignPolicyTakenOver";
+/// Another VSP won a disk this VSP selects (on the losing VSP).
+pub const POLICY_CONFLICT: &str = "PolicyConflict";
+/// A selected PVC's disk does not exist in ECS (on the PVC).
+pub const DISK_NOT_FOUND: &str = "DiskNotFound";
+/// ECS refused to apply or cancel a policy on a PVC's disk (on the PVC).
+pub const POLICY_CHANGE_REFUSED: &str = "PolicyChangeRefused";

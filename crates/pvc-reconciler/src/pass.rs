@@ -1,0 +1,416 @@
+//! One reconcile pass: read what ECS has for the disks in scope, plan, call, remember.
+//!
+//! # Scope and cost
+//! - A **full** pass (the first after start or leadership, then every resync period) lists
+//!   the disks carrying each of our policies (exact even on upgraded accounts), reads every
+//!   managed disk with DescribeDisks (100 IDs per call), and compares all of them. A disk that
+//!   the previous read knew differently and now needs a call was changed behind our back: it
+//!   is put back and reported as drift.
+//! - An **incremental** pass (after watch events) reads only the disks whose wanted policy
+//!   changed since the last pass, or that it has never read. Unchanged disks cost nothing, so
+//!   ECS calls grow with the number of changes, not with the cluster.
+//!
+//! # Failures
+//! A batch refused for good (`INVALID_ARGUMENT`, `NOT_FOUND`, …) is split in halves until the
+//! refused disks are isolated; they are marked failed and retried on the next full pass. A
+//! transient failure (outage, throttling) stops the pass; what already succeeded is kept and
+//! reported, and the pass is retried with backoff (the wanted map of the failed pass is not
+//! remembered, so the retry sees the same changes).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use controller_support::gateway_error::{GatewayFailure, RetryClass};
+use snapshot_domain::ecs_naming::ClusterId;
+use tracing::{debug, warn};
+
+use crate::{
+    ReconcilerError,
+    actual::{ActualCache, ActualDisk},
+    desired::Desired,
+    ecs::{EcsDisks, PolicyOrigin, failure},
+    plan::{Batch, DiskState, Plan, Rules, Want, plan},
+};
+
+/// A disk that got a policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    pub disk_id: String,
+    pub policy_id: String,
+    /// The foreign policy it replaced or that was cancelled for it (take-over).
+    pub took_over: Option<String>,
+    /// A resync found the disk changed outside the cluster.
+    pub drift: bool,
+}
+
+/// What a pass did and found, for Events, status and metrics.
+#[derive(Debug, Default)]
+pub struct PassReport {
+    pub full: bool,
+    pub applied: Vec<Applied>,
+    /// (disk, policy of ours) cancelled.
+    pub removed: Vec<(String, String)>,
+    /// (disk, policy, why) refused for good.
+    pub failed: Vec<(String, String, String)>,
+    /// (disk, foreign policy) newly found on a selected disk and left alone.
+    pub new_foreign: Vec<(String, String)>,
+    /// Selected disks newly found missing in ECS.
+    pub new_missing: Vec<String>,
+    /// (losing VSP, disk) pairs that are new.
+    pub new_conflicts: Vec<(String, String)>,
+    /// Disks repaired after drift.
+    pub drift_repaired: usize,
+    /// The pass stopped early; what is above happened before.
+    pub error: Option<ReconcilerError>,
+}
+
+/// What was already reported, so Events follow transitions, not passes.
+#[derive(Debug, Default)]
+struct Reported {
+    foreign: BTreeMap<String, String>,
+    missing: BTreeSet<String>,
+    conflicts: BTreeSet<(String, String)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Call {
+    Apply,
+    Cancel,
+}
+
+/// The reconciler's memory between passes. One per leadership term.
+#[derive(Debug)]
+pub struct Reconciler {
+    ecs: EcsDisks,
+    cluster: ClusterId,
+    rules: Rules,
+    cache: ActualCache,
+    origins: BTreeMap<String, PolicyOrigin>,
+    last_wants: Option<BTreeMap<String, Want>>,
+    states: BTreeMap<String, DiskState>,
+    reported: Reported,
+}
+
+impl Reconciler {
+    pub fn new(ecs: EcsDisks, cluster: ClusterId, rules: Rules) -> Self {
+        Self {
+            ecs,
+            cluster,
+            rules,
+            cache: ActualCache::default(),
+            origins: BTreeMap::new(),
+            last_wants: None,
+            states: BTreeMap::new(),
+            reported: Reported::default(),
+        }
+    }
+
+    /// The state of every managed disk after the last pass.
+    pub fn states(&self) -> &BTreeMap<String, DiskState> {
+        &self.states
+    }
+
+    /// Brings ECS to `desired`; `full` forces a full pass (the first pass always is one).
+    pub async fn pass(&mut self, desired: &Desired, full: bool) -> PassReport {
+        let wants = desired.wants();
+        let full = full || self.last_wants.is_none();
+        let mut report = PassReport {
+            full,
+            ..PassReport::default()
+        };
+        self.note_conflicts(desired, &mut report);
+
+        let read = match full {
+            true => self.read_full(desired).await,
+            false => self.read_changed(desired, &wants).await,
+        };
+        let (scope, drifted) = match read {
+            Ok(read) => read,
+            Err(e) => {
+                report.error = Some(e);
+                return report;
+            }
+        };
+
+        let plan = plan(&wants, self.cache.disks(), &scope, self.rules);
+        self.note_findings(&plan, &wants, &scope, &mut report);
+        if let Err(e) = self.execute(&plan, &drifted, &mut report).await {
+            report.error = Some(e);
+            return report;
+        }
+        report.drift_repaired = report.applied.iter().filter(|a| a.drift).count()
+            + report
+                .removed
+                .iter()
+                .filter(|(d, _)| drifted.contains(d))
+                .count();
+        self.states.retain(|disk, _| wants.contains_key(disk));
+        self.last_wants = Some(wants);
+        report
+    }
+
+    /// Reads every managed disk and every disk carrying one of our policies.
+    async fn read_full(
+        &mut self,
+        desired: &Desired,
+    ) -> Result<(BTreeSet<String>, BTreeSet<String>), ReconcilerError> {
+        let mut carrying: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for policy in &desired.our_policy_ids {
+            for disk in self.ecs.carrying(policy).await? {
+                carrying.entry(disk).or_default().insert(policy.clone());
+            }
+        }
+        let scope: BTreeSet<String> = desired
+            .disks
+            .keys()
+            .chain(carrying.keys())
+            .cloned()
+            .collect();
+        let fresh = self.read(&scope, desired, Some(&carrying)).await?;
+
+        let drifted = fresh
+            .iter()
+            .filter(|(disk, now)| self.cache.get(disk).is_some_and(|before| before != *now))
+            .map(|(disk, _)| disk.clone())
+            .collect();
+        self.cache.replace(fresh);
+        Ok((scope, drifted))
+    }
+
+    /// Reads the disks whose wanted policy changed, or that were never read.
+    async fn read_changed(
+        &mut self,
+        desired: &Desired,
+        wants: &BTreeMap<String, Want>,
+    ) -> Result<(BTreeSet<String>, BTreeSet<String>), ReconcilerError> {
+        let last = self.last_wants.clone().unwrap_or_default();
+        let changed = |d: &String| wants.get(d) != last.get(d) || !self.cache.contains(d);
+        let scope: BTreeSet<String> = wants
+            .keys()
+            .chain(last.keys())
+            .filter(|d| changed(d))
+            .cloned()
+            .collect();
+        if scope.is_empty() {
+            return Ok((scope, BTreeSet::new()));
+        }
+        debug!(disks = scope.len(), "reading changed disks");
+
+        let fresh = self.read(&scope, desired, None).await?;
+        for (disk, actual) in fresh {
+            self.cache.observe(disk, actual);
+        }
+        Ok((scope, BTreeSet::new()))
+    }
+
+    /// DescribeDisks for `disks`; `carrying` is the exact list of our policies per disk when a
+    /// full read has it, else what ECS reports is merged with what the cache knows.
+    async fn read(
+        &mut self,
+        disks: &BTreeSet<String>,
+        desired: &Desired,
+        carrying: Option<&BTreeMap<String, BTreeSet<String>>>,
+    ) -> Result<BTreeMap<String, ActualDisk>, ReconcilerError> {
+        let ids: Vec<String> = disks.iter().cloned().collect();
+        let reported = self.ecs.describe(&ids).await?;
+        let mut fresh = BTreeMap::new();
+        for disk in disks {
+            let Some(policy) = reported.get(disk) else {
+                fresh.insert(disk.clone(), ActualDisk::missing());
+                continue;
+            };
+            let mut ours: BTreeSet<String> = match carrying {
+                Some(exact) => exact.get(disk).cloned().unwrap_or_default(),
+                None => self.known_ours(disk),
+            };
+            let mut foreign = None;
+            if !policy.is_empty() {
+                match self.origin(policy, desired).await? {
+                    PolicyOrigin::ThisCluster => {
+                        ours.insert(policy.clone());
+                    }
+                    PolicyOrigin::Foreign => foreign = Some(policy.clone()),
+                    PolicyOrigin::Gone => {}
+                }
+            }
+            if self.rules.mode == crate::args::AccountMode::Classic {
+                // One policy per disk: what ECS reports is all there is.
+                ours.retain(|p| p == policy);
+            }
+            fresh.insert(disk.clone(), ActualDisk::present(ours, foreign));
+        }
+        Ok(fresh)
+    }
+
+    fn known_ours(&self, disk: &str) -> BTreeSet<String> {
+        self.cache
+            .get(disk)
+            .map(|a| a.ours.clone())
+            .unwrap_or_default()
+    }
+
+    /// Whether `policy` is ours: recorded in a VSP status, or tagged with our cluster ID
+    /// (a policy whose VSP is gone). Answers other than "gone" are cached.
+    async fn origin(
+        &mut self,
+        policy: &str,
+        desired: &Desired,
+    ) -> Result<PolicyOrigin, ReconcilerError> {
+        if desired.our_policy_ids.contains(policy) {
+            return Ok(PolicyOrigin::ThisCluster);
+        }
+        if let Some(origin) = self.origins.get(policy) {
+            return Ok(origin.clone());
+        }
+        let origin = self.ecs.origin(policy, self.cluster.as_str()).await?;
+        if origin != PolicyOrigin::Gone {
+            self.origins.insert(policy.to_owned(), origin.clone());
+        }
+        Ok(origin)
+    }
+
+    fn note_conflicts(&mut self, desired: &Desired, report: &mut PassReport) {
+        let pairs: BTreeSet<(String, String)> = desired
+            .disks
+            .iter()
+            .flat_map(|(disk, d)| d.losers.iter().map(|l| (l.clone(), disk.clone())))
+            .collect();
+        report.new_conflicts = pairs
+            .difference(&self.reported.conflicts)
+            .cloned()
+            .collect();
+        self.reported.conflicts = pairs;
+    }
+
+    fn note_findings(
+        &mut self,
+        plan: &Plan,
+        wants: &BTreeMap<String, Want>,
+        scope: &BTreeSet<String>,
+        report: &mut PassReport,
+    ) {
+        for disk in scope {
+            let before = self.reported.foreign.remove(disk);
+            if let Some(policy) = plan.foreign_left.get(disk) {
+                if before.as_ref() != Some(policy) {
+                    report.new_foreign.push((disk.clone(), policy.clone()));
+                }
+                self.reported.foreign.insert(disk.clone(), policy.clone());
+            }
+
+            let missing = plan.states.get(disk) == Some(&DiskState::Missing)
+                && wants.get(disk).is_some_and(|w| *w != Want::Nothing);
+            if !missing {
+                self.reported.missing.remove(disk);
+            } else if self.reported.missing.insert(disk.clone()) {
+                report.new_missing.push(disk.clone());
+            }
+            match (plan.states.get(disk), wants.contains_key(disk)) {
+                (Some(state), true) => self.states.insert(disk.clone(), *state),
+                _ => self.states.remove(disk),
+            };
+            if plan.states.get(disk) == Some(&DiskState::Missing) && !wants.contains_key(disk) {
+                self.cache.forget(disk);
+            }
+        }
+    }
+
+    async fn execute(
+        &mut self,
+        plan: &Plan,
+        drifted: &BTreeSet<String>,
+        report: &mut PassReport,
+    ) -> Result<(), ReconcilerError> {
+        for batch in plan.apply_batches() {
+            self.run(Call::Apply, batch, plan, drifted, report).await?;
+        }
+        for batch in plan.cancel_batches() {
+            self.run(Call::Cancel, batch, plan, drifted, report).await?;
+        }
+        Ok(())
+    }
+
+    /// One batch; a batch refused for good is split until the refused disks are isolated.
+    async fn run(
+        &mut self,
+        call: Call,
+        batch: Batch,
+        plan: &Plan,
+        drifted: &BTreeSet<String>,
+        report: &mut PassReport,
+    ) -> Result<(), ReconcilerError> {
+        let mut queue = vec![batch];
+        while let Some(batch) = queue.pop() {
+            let answer = match call {
+                Call::Apply => self.ecs.apply(&batch).await,
+                Call::Cancel => self.ecs.cancel(&batch).await,
+            };
+            match answer {
+                Ok(()) => self.succeeded(call, &batch, plan, drifted, report),
+                Err(f) if call == Call::Cancel && f.is_not_found() && batch.disk_ids.len() == 1 => {
+                    // The disk or the policy is gone: nothing of ours is left on the disk.
+                    self.succeeded(call, &batch, plan, drifted, report)
+                }
+                Err(f) if f.class == RetryClass::Permanent && batch.disk_ids.len() > 1 => {
+                    let (a, b) = batch.disk_ids.split_at(batch.disk_ids.len() / 2);
+                    let half = |ids: &[String]| Batch {
+                        policy_id: batch.policy_id.clone(),
+                        disk_ids: ids.to_vec(),
+                    };
+                    queue.push(half(b));
+                    queue.push(half(a));
+                }
+                Err(f) if f.class == RetryClass::Permanent => self.refused(&batch, &f, report),
+                Err(f) => {
+                    let rpc = match call {
+                        Call::Apply => "ApplyAutoSnapshotPolicy",
+                        Call::Cancel => "CancelAutoSnapshotPolicy",
+                    };
+                    return Err(failure(rpc, f));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn succeeded(
+        &mut self,
+        call: Call,
+        batch: &Batch,
+        plan: &Plan,
+        drifted: &BTreeSet<String>,
+        report: &mut PassReport,
+    ) {
+        for disk in &batch.disk_ids {
+            let policy = &batch.policy_id;
+            let took_over = plan.taken_over.get(disk).cloned();
+            match call {
+                Call::Apply => {
+                    self.cache.applied(policy, disk, self.rules.mode);
+                    report.applied.push(Applied {
+                        disk_id: disk.clone(),
+                        policy_id: policy.clone(),
+                        took_over,
+                        drift: drifted.contains(disk),
+                    });
+                }
+                Call::Cancel => {
+                    self.cache.cancelled(policy, disk);
+                    if took_over.as_ref() != Some(policy) {
+                        report.removed.push((disk.clone(), policy.clone()));
+                    }
+                }
+            }
+        }
+    }
+
+    fn refused(&mut self, batch: &Batch, failure: &GatewayFailure, report: &mut PassReport) {
+        let why = format!("{}: {}", failure.short_code(), failure.message);
+        for disk in &batch.disk_ids {
+            warn!(disk, policy = %batch.policy_id, error = %why, "ECS refused the disk");
+            self.states.insert(disk.clone(), DiskState::Failed);
+            report
+                .failed
+                .push((disk.clone(), batch.policy_id.clone(), why.clone()));
+        }
+    }
+}
