@@ -164,6 +164,15 @@ pub struct LimitArgs {
     /// RESOURCE_EXHAUSTED.
     #[arg(long, env = "QUEUE_CAPACITY", default_value_t = limits::DEFAULT_QUEUE_CAPACITY)]
     pub queue_capacity: usize,
+
+    /// Requests one caller may have waiting at once, so that a flooding caller cannot fill the
+    /// queue for everyone; more are refused with RESOURCE_EXHAUSTED.
+    #[arg(
+        long,
+        env = "CALLER_QUEUE_CAPACITY",
+        default_value_t = limits::DEFAULT_CALLER_QUEUE_CAPACITY
+    )]
+    pub caller_queue_capacity: usize,
 }
 
 impl LimitArgs {
@@ -174,6 +183,7 @@ impl LimitArgs {
             account_burst: self.account_burst,
             default_action_rate: self.default_action_rate,
             queue_capacity: self.queue_capacity,
+            caller_queue_capacity: self.caller_queue_capacity,
             ..LimitsConfig::default()
         };
         config.action_rates.extend(self.action_rate.iter().cloned());

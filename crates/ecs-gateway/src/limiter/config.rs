@@ -23,6 +23,9 @@ pub const DEFAULT_ACTION_RATES: &[(&str, f64)] = &[
 ];
 /// Default capacity of the wait queue (all callers together).
 pub const DEFAULT_QUEUE_CAPACITY: usize = 500;
+/// Default number of requests one caller may have waiting: half the queue, so that a caller
+/// that floods cannot fill the queue and lock the others out.
+pub const DEFAULT_CALLER_QUEUE_CAPACITY: usize = 250;
 
 /// All rate-limit settings.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,6 +40,8 @@ pub struct LimitsConfig {
     pub action_rates: HashMap<String, f64>,
     /// Requests that may wait at once, all callers together.
     pub queue_capacity: usize,
+    /// Requests one caller may have waiting at once.
+    pub caller_queue_capacity: usize,
     /// Slow-down on throttling.
     pub adaptive: AdaptiveConfig,
 }
@@ -53,6 +58,7 @@ impl Default for LimitsConfig {
             default_action_rate: DEFAULT_ACTION_RATE,
             action_rates,
             queue_capacity: DEFAULT_QUEUE_CAPACITY,
+            caller_queue_capacity: DEFAULT_CALLER_QUEUE_CAPACITY,
             adaptive: AdaptiveConfig::default(),
         }
     }
@@ -77,8 +83,8 @@ impl LimitsConfig {
         if self.account_burst == 0 {
             return Err("account burst must be at least 1".into());
         }
-        if self.queue_capacity == 0 {
-            return Err("queue capacity must be at least 1".into());
+        if self.queue_capacity == 0 || self.caller_queue_capacity == 0 {
+            return Err("queue capacities must be at least 1".into());
         }
         Ok(())
     }

@@ -51,6 +51,13 @@ impl<T> FairQueue<T> {
         self.len
     }
 
+    /// Number of waiting requests of `caller`.
+    pub fn caller_len(&self, caller: &str) -> usize {
+        self.callers
+            .get(caller)
+            .map_or(0, |queue| queue.entries.len())
+    }
+
     /// Whether nothing waits.
     pub fn is_empty(&self) -> bool {
         self.len == 0

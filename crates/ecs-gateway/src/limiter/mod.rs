@@ -53,6 +53,15 @@ pub enum Rejection {
         capacity: usize,
         retry_after: Duration,
     },
+    /// This caller has `capacity` requests waiting already.
+    #[error(
+        "this caller already has {capacity} requests waiting, its share of the gateway's queue; \
+         retry after {retry_after:?}"
+    )]
+    CallerQueueFull {
+        capacity: usize,
+        retry_after: Duration,
+    },
     /// The expected wait is longer than the time left before the caller's deadline.
     #[error(
         "the expected wait of {expected_wait:?} for ECS {action} exceeds the {remaining:?} left \
@@ -164,6 +173,16 @@ impl Scheduler {
             self.shared.metrics.admission_rejected("queue_full");
             return Err(Rejection::QueueFull {
                 capacity,
+                retry_after,
+            });
+        }
+        let own = state.queue.caller_len(&ticket.caller);
+        let share = self.shared.config.caller_queue_capacity;
+        if own >= share {
+            let retry_after = self.shared.drain_time(&mut state, own, now);
+            self.shared.metrics.admission_rejected("caller_queue_full");
+            return Err(Rejection::CallerQueueFull {
+                capacity: share,
                 retry_after,
             });
         }

@@ -7,6 +7,7 @@ fn limits(account_rate: f64, queue_capacity: usize) -> LimitsConfig {
         default_action_rate: 1000.0,
         action_rates: HashMap::new(),
         queue_capacity,
+        caller_queue_capacity: queue_capacity,
         adaptive: adaptive::AdaptiveConfig::default(),
     }
 }
@@ -190,4 +191,40 @@ async fn throttling_slows_the_dispatch_down() {
         "{:?}",
         started.elapsed()
     );
+}
+
+#[tokio::test]
+async fn a_flooding_caller_cannot_fill_the_queue_for_others() {
+    let mut config = limits(2.0, 4);
+    config.caller_queue_capacity = 2;
+    let scheduler = start(config);
+    scheduler
+        .acquire(&ticket("a", "DescribeDisks"))
+        .await
+        .unwrap();
+    // The first goes to the dispatcher; two wait; the caller's share is then used up.
+    let waiting = spawn_waiters(&scheduler, 3).await;
+
+    let flooder = scheduler
+        .acquire(&ticket("a", "DescribeDisks"))
+        .await
+        .unwrap_err();
+    let quiet = {
+        let scheduler = Arc::clone(&scheduler);
+        tokio::spawn(async move { scheduler.acquire(&ticket("b", "DescribeDisks")).await })
+    };
+    tokio::time::sleep(Duration::from_millis(20)).await;
+
+    assert!(
+        matches!(flooder, Rejection::CallerQueueFull { capacity: 2, .. }),
+        "{flooder}"
+    );
+    assert!(
+        !quiet.is_finished(),
+        "the quiet caller waits instead of being refused"
+    );
+    quiet.abort();
+    for task in waiting {
+        task.abort();
+    }
 }

@@ -21,7 +21,8 @@ pub fn from_backend(rpc: &'static str, error: BackendError) -> Status {
 fn from_rejection(rpc: &'static str, rejection: Rejection) -> Status {
     let message = rejection.to_string();
     let details = match rejection {
-        Rejection::QueueFull { retry_after, .. } => {
+        Rejection::QueueFull { retry_after, .. }
+        | Rejection::CallerQueueFull { retry_after, .. } => {
             GatewayErrorDetails::new(GatewayReason::QueueFull).retry_after(retry_after)
         }
         Rejection::DeadlineTooShort { expected_wait, .. } => {
