@@ -254,9 +254,8 @@ def test_network_policies_can_be_turned_off(renders):
 
 # --- RBAC ---------------------------------------------------------------------------------
 
-# What each component may do, as its code calls the API server (policy-listener and
-# snapshot-reconciler read from their crates; pvc-reconciler from its issue until its code
-# lands). A change here must come with the code that needs it.
+# What each component may do, as its crate calls the API server. A change here must come
+# with the code that needs it.
 EXPECTED_CLUSTER_RULES = {
     "policy-listener": {
         ("storage.alibabacloud.com", "volumesnapshotpolicies"): {"list", "watch", "patch"},
@@ -266,10 +265,10 @@ EXPECTED_CLUSTER_RULES = {
         ("events.k8s.io", "events"): {"create", "patch"},
     },
     "pvc-reconciler": {
-        ("storage.alibabacloud.com", "volumesnapshotpolicies"): {"get", "list", "watch"},
+        ("storage.alibabacloud.com", "volumesnapshotpolicies"): {"list", "watch"},
         ("storage.alibabacloud.com", "volumesnapshotpolicies/status"): {"patch"},
-        ("", "persistentvolumeclaims"): {"get", "list", "watch"},
-        ("", "persistentvolumes"): {"get", "list", "watch"},
+        ("", "persistentvolumeclaims"): {"list", "watch"},
+        ("", "persistentvolumes"): {"list", "watch"},
         ("events.k8s.io", "events"): {"create", "patch"},
     },
     "snapshot-reconciler": {

@@ -147,7 +147,7 @@ def test_each_gateway_replica_gets_its_share_of_the_rate_limits(renders):
 
 def test_pod_metadata_and_extra_args_reach_the_component(chart):
     values = {**CI_VALUES["default"], "logging": {"format": "text", "level": "info"},
-              "pvcReconciler": {"extraArgs": ["--take-over-foreign-policies=true"],
+              "pvcReconciler": {"extraArgs": ["--gateway-call-timeout=45s"],
                                 "logLevel": "debug",
                                 "podAnnotations": {"example.com/team": "storage"},
                                 "podLabels": {"team": "storage"}}}
@@ -155,7 +155,7 @@ def test_pod_metadata_and_extra_args_reach_the_component(chart):
     pod = rendered.get("Deployment", "storage-snapshot-manager-pvc-reconciler")["spec"]["template"]
     args = pod["spec"]["containers"][0]["args"]
 
-    assert args[-1] == "--take-over-foreign-policies=true"
+    assert args[-1] == "--gateway-call-timeout=45s"
     assert "--log-level=debug" in args and "--log-format=text" in args
     assert pod["metadata"]["annotations"]["example.com/team"] == "storage"
     assert pod["metadata"]["labels"]["team"] == "storage"

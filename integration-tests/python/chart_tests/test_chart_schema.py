@@ -64,6 +64,8 @@ REFUSED = [
      "does not match pattern"),
     (_with("snapshotReconciler.snapshotClass", ""), "/snapshotReconciler/snapshotClass",
      "minLength"),
+    (_with("pvcReconciler.ecsAccountMode", "multi"), "/pvcReconciler/ecsAccountMode",
+     "one of"),
     (_with("snapshotReconciler.pollInterval", "1 minute"), "/snapshotReconciler/pollInterval",
      "does not match pattern"),
     (_with("pvcReconciler.extraArgs", ["-v"]), "/pvcReconciler/extraArgs/0",
