@@ -149,6 +149,15 @@ impl Chain {
         self.start_controller();
     }
 
+    /// A gateway client for what a test does besides the controller.
+    pub async fn gateway_client(&self) -> ecs_gateway_api::GatewayClient {
+        let config = ConnectConfig {
+            endpoint: format!("http://{}", self.gateway_addr),
+            ..ConnectConfig::default()
+        };
+        config.connect().await.unwrap()
+    }
+
     pub fn vsps(&self) -> Api<VolumeSnapshotPolicy> {
         Api::all(self.client.clone())
     }
@@ -326,8 +335,10 @@ pub async fn within<F: Future>(seconds: u64, f: F) -> F::Output {
 }
 
 fn sim_config() -> SimConfig {
-    let mut config = SimConfig::default();
-    config.regions = vec![REGION.into()];
+    let mut config = SimConfig {
+        regions: vec![REGION.into()],
+        ..SimConfig::default()
+    };
     config.instances.push(InstanceSeed {
         id: INSTANCE.into(),
         region_id: None,

@@ -1,0 +1,179 @@
+//! repeatOnce VSPs through the whole chain: one consistent group over three disks, exactly
+//! once, whatever the controller's restarts and ECS's refusals.
+
+mod common;
+
+use common::{Chain, DISKS, ready, uid, within};
+use ecs_gateway_api::v1::CreateSnapshotRequest;
+use ecs_sim::{Fault, FaultRule, StateDump};
+use serde_json::json;
+use snapshot_k8s::vsp::{RepeatOnceSnapshotState as State, VolumeSnapshotPolicy};
+
+fn once() -> serde_json::Value {
+    json!({
+        "pvcSelector": {"matchLabels": {"app": "db"}},
+        "retentionDays": 3,
+        "snapshotSchedule": {"repeatOnce": true},
+    })
+}
+
+async fn three_volumes(chain: &Chain) {
+    for (i, disk) in DISKS.iter().enumerate() {
+        chain
+            .bound_pvc(&format!("db-{i}"), disk, &[("app", "db")])
+            .await;
+    }
+}
+
+fn job_state(vsp: &VolumeSnapshotPolicy) -> Vec<State> {
+    let job = vsp.status.as_ref().and_then(|s| s.repeat_once.as_ref());
+    job.map(|j| j.snapshots.iter().map(|s| s.state).collect())
+        .unwrap_or_default()
+}
+
+fn finished(vsp: &VolumeSnapshotPolicy) -> bool {
+    let job = vsp.status.as_ref().and_then(|s| s.repeat_once.as_ref());
+    job.is_some_and(|j| j.finished)
+}
+
+/// Snapshots (tagged, or members of a tagged group) and groups of the VSP with `uid`.
+fn owned(state: &StateDump, uid: &str) -> (usize, usize) {
+    let tagged = |tags: &ecs_sim::Tags| tags.values().any(|v| v == uid);
+    let groups: Vec<_> = state.groups.iter().filter(|g| tagged(&g.tags)).collect();
+    let members: Vec<&str> = groups
+        .iter()
+        .flat_map(|g| g.snapshot_ids.iter().map(String::as_str))
+        .collect();
+    let snapshots = state
+        .snapshots
+        .iter()
+        .filter(|s| tagged(&s.snapshot.tags) || members.contains(&s.snapshot.id.as_str()))
+        .count();
+    (snapshots, groups.len())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_disks_killed_twice_leave_exactly_one_group() {
+    within(60, async {
+        let mut chain = Chain::start().await;
+        three_volumes(&chain).await;
+        let vsp = chain.create_vsp("backup", once()).await;
+        let uid = uid(&vsp);
+
+        // Killed as soon as the job's disks are recorded (before or during the group call).
+        chain
+            .wait_vsp("backup", "job planned", |v| job_state(v).len() == 3)
+            .await;
+        chain.restart_controller().await;
+
+        // Killed again while ECS takes the group (minutes of ECS time).
+        chain
+            .wait_vsp("backup", "group started", |v| {
+                job_state(v).iter().all(|s| *s == State::Progressing)
+            })
+            .await;
+        chain.restart_controller().await;
+        chain.advance(120).await;
+
+        let vsp = chain.wait_vsp("backup", "job finished", finished).await;
+        let status = vsp.status.clone().unwrap();
+        let job = status.repeat_once.unwrap();
+        assert!(
+            job.snapshots.iter().all(|s| s.state == State::Accomplished),
+            "{job:#?}"
+        );
+        let groups: Vec<_> = job
+            .snapshots
+            .iter()
+            .map(|s| s.snapshot_group_id.clone())
+            .collect();
+        assert!(
+            groups.iter().all(|g| g.is_some() && *g == groups[0]),
+            "{groups:?}"
+        );
+        assert_eq!(status.selected_volumes, Some(3));
+        assert_eq!(
+            ready(&vsp),
+            Some(("True".into(), "SnapshotsCompleted".into()))
+        );
+
+        let state = chain.ecs().await;
+        assert_eq!(
+            owned(&state, &uid),
+            (3, 1),
+            "exactly one group of three snapshots"
+        );
+        chain.wait_event("backup", "SnapshotsCompleted").await;
+
+        // Neither a restart nor a new generation takes them again.
+        chain
+            .patch_vsp("backup", json!({"spec": {"retentionDays": 9}}))
+            .await;
+        chain.restart_controller().await;
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        assert_eq!(owned(&chain.ecs().await, &uid), (3, 1));
+        chain.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throttling_and_a_busy_disk_are_retried_never_failed() {
+    within(60, async {
+        let chain = Chain::start().await;
+        // A snapshot someone else started keeps d-web1 busy for a minute of ECS time.
+        let busy = CreateSnapshotRequest {
+            region_id: common::REGION.into(),
+            disk_id: DISKS[0].into(),
+            ..Default::default()
+        };
+        chain
+            .gateway_client()
+            .await
+            .create_snapshot(busy)
+            .await
+            .unwrap();
+        let throttle = FaultRule {
+            action: "CreateSnapshotGroup".into(),
+            fault: Fault::Throttle {
+                code: "Throttling.User".into(),
+            },
+            probability: 1.0,
+            times: Some(3),
+        };
+        chain.ecs_sim.admin().set_faults(&[throttle]).await.unwrap();
+        three_volumes(&chain).await;
+        let vsp = chain.create_vsp("retry", once()).await;
+        let uid = uid(&vsp);
+
+        chain
+            .wait_vsp("retry", "disk reported busy", |v| {
+                let job = v.status.as_ref().and_then(|s| s.repeat_once.as_ref());
+                let entries = job.map(|j| j.snapshots.as_slice()).unwrap_or_default();
+                assert!(
+                    entries.iter().all(|s| s.state != State::Failed),
+                    "{entries:#?}"
+                );
+                entries.iter().any(|s| {
+                    s.state == State::Pending
+                        && s.reason.as_deref() == Some("IncorrectDiskStatus.CreatingSnapshot")
+                })
+            })
+            .await;
+        chain.wait_event("retry", "GatewayError").await;
+
+        // Once the other snapshot is done, the group goes through and completes.
+        chain.advance(120).await;
+        chain
+            .wait_vsp("retry", "group started", |v| {
+                job_state(v).iter().all(|s| *s == State::Progressing)
+            })
+            .await;
+        chain.advance(120).await;
+        let vsp = chain.wait_vsp("retry", "job finished", finished).await;
+        assert!(job_state(&vsp).iter().all(|s| *s == State::Accomplished));
+        assert_eq!(owned(&chain.ecs().await, &uid), (3, 1));
+        chain.stop().await;
+    })
+    .await;
+}
