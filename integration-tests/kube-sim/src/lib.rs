@@ -16,6 +16,7 @@ mod defaults;
 mod discovery;
 mod error;
 mod fieldmanager;
+mod gc;
 mod handlers;
 mod kubeconfig;
 mod lifecycle;

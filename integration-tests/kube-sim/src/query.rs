@@ -30,6 +30,7 @@ pub struct Params {
     pub force: bool,
     pub field_validation: FieldValidation,
     pub include_object: String,
+    pub propagation_policy: String,
 }
 
 impl Params {
@@ -51,6 +52,7 @@ impl Params {
             force: flag(raw, "force")?,
             field_validation: field_validation(raw)?,
             include_object: get("includeObject"),
+            propagation_policy: get("propagationPolicy"),
         })
     }
 

@@ -332,3 +332,54 @@ async fn tls_and_bearer_tokens_are_required_when_configured() {
     let service_account: Api<Namespace> = Api::all(client_with_token(&sim, Some("sa-token")).await);
     assert!(service_account.get("default").await.is_ok());
 }
+
+#[tokio::test]
+async fn dependents_go_with_their_owner_unless_orphaned() {
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
+    let (_sim, client) = common::start_default().await;
+    let api: Api<ConfigMap> = Api::namespaced(client, "default");
+    let owner = api
+        .create(&PostParams::default(), &config_map("owner", &[]))
+        .await
+        .unwrap();
+    let reference = OwnerReference {
+        api_version: "v1".into(),
+        kind: "ConfigMap".into(),
+        name: "owner".into(),
+        uid: owner.metadata.uid.clone().unwrap(),
+        ..OwnerReference::default()
+    };
+    for name in ["dep1", "dep2"] {
+        let mut dep = config_map(name, &[]);
+        dep.metadata.owner_references = Some(vec![reference.clone()]);
+        api.create(&PostParams::default(), &dep).await.unwrap();
+    }
+
+    let orphaning = DeleteParams {
+        propagation_policy: Some(kube::api::PropagationPolicy::Orphan),
+        ..DeleteParams::default()
+    };
+    let second = api
+        .create(&PostParams::default(), &config_map("owner2", &[]))
+        .await
+        .unwrap();
+    let mut ref2 = reference.clone();
+    ref2.name = "owner2".into();
+    ref2.uid = second.metadata.uid.clone().unwrap();
+    let mut orphan = config_map("orphan", &[]);
+    orphan.metadata.owner_references = Some(vec![ref2]);
+    api.create(&PostParams::default(), &orphan).await.unwrap();
+    api.delete("owner2", &orphaning).await.unwrap();
+    let survivor = api.get("orphan").await.unwrap();
+    assert!(
+        survivor
+            .metadata
+            .owner_references
+            .unwrap_or_default()
+            .is_empty()
+    );
+
+    api.delete("owner", &DeleteParams::default()).await.unwrap();
+    assert_eq!(status_code(api.get("dep1").await.unwrap_err()).0, 404);
+    assert_eq!(status_code(api.get("dep2").await.unwrap_err()).0, 404);
+}

@@ -22,12 +22,15 @@ struct Options {
     uid: String,
     resource_version: String,
     dry_run: bool,
+    /// `propagationPolicy: Orphan` (body) or `propagationPolicy=Orphan` (query).
+    orphan: bool,
 }
 
 fn options(req: &Request) -> Result<Options> {
     if req.body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Options {
             dry_run: req.params.dry_run,
+            orphan: req.params.propagation_policy == "Orphan",
             ..Options::default()
         });
     }
@@ -45,6 +48,7 @@ fn options(req: &Request) -> Result<Options> {
         uid: text("/preconditions/uid"),
         resource_version: text("/preconditions/resourceVersion"),
         dry_run: req.params.dry_run || body_dry_run,
+        orphan: req.params.propagation_policy == "Orphan" || text("/propagationPolicy") == "Orphan",
     })
 }
 
@@ -62,6 +66,9 @@ pub fn delete(app: &Arc<App>, req: &Request) -> Result<Response> {
         .cloned();
     let stored = stored.ok_or_else(|| Error::not_found(&req.desc.group, &req.desc.plural, name))?;
     check_preconditions(&req.desc, &stored, &opts)?;
+    if opts.orphan && !opts.dry_run {
+        crate::gc::orphan(&mut state, meta::uid(&stored));
+    }
     let result = delete_object(&mut state, &req.desc, stored, opts.dry_run);
     Ok(json_response(
         StatusCode::OK,

@@ -275,6 +275,7 @@ pub(super) fn after_remove(state: &mut State, desc: &ResourceDescriptor, obj: &V
     if crd::is_crd(desc) {
         crd::drop_resources(state, obj);
     }
+    crate::gc::collect(state, meta::uid(obj));
     if desc.namespaced {
         namespaces::reconcile(state, meta::namespace(obj));
     }
