@@ -12,6 +12,7 @@ mod common;
 use std::time::Instant;
 
 use common::{Harness, cloud::Cloud};
+use snapshot_reconciler::ecs::SnapshotCatalog;
 
 const DISKS: usize = 100;
 const HOURS: u64 = 100;
@@ -43,7 +44,16 @@ async fn main() {
          ECS DescribeSnapshots calls: {ecs_calls}; Kubernetes writes: {}; report: {report:?}",
         h.metrics.kube_writes.get()
     );
-    assert_eq!(copies as usize, DISKS * HOURS as usize);
+    let in_ecs = cloud.catalog.all().await.unwrap();
+    let finished = in_ecs.iter().filter(|s| s.is_accomplished()).count();
+    assert_eq!(
+        copies as usize, finished,
+        "every finished snapshot imported"
+    );
+    assert!(
+        finished >= DISKS * (HOURS as usize - 1),
+        "{finished} snapshots in ECS"
+    );
     assert!(
         ecs_calls <= copies / 100 + 1,
         "{ecs_calls} calls for {copies} snapshots"
