@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use backon::Retryable;
-use ecs_client::{Action, EcsClient, EcsResponse};
+use ecs_client::{Action, EcsClient, EcsResponse, RetrySafety};
 
 use super::retry::{self, RetryConfig, Verdict};
 use super::{BackendError, CallContext, EcsBackend, Executed};
@@ -67,12 +67,7 @@ impl LimitedEcs {
         match &result {
             Ok(response) => {
                 self.metrics.ecs_request(A::NAME, "ok", seconds);
-                tracing::debug!(
-                    rpc = call.rpc,
-                    action = A::NAME,
-                    ecs_request_id = response.request_id(),
-                    "ECS call succeeded"
-                );
+                log_success(call, A::NAME, action.safety(), response.request_id());
             }
             Err(error) => self.record_failure(call, A::NAME, error, seconds),
         }
@@ -126,6 +121,29 @@ impl LimitedEcs {
             Some(deadline) if Instant::now() + delay >= deadline => None,
             _ => Some(delay),
         }
+    }
+}
+
+/// Changes to the cloud are logged at info (an operator's audit trail, with the ECS request
+/// ID for support); reads only at debug.
+fn log_success(call: &CallContext, action: &'static str, safety: RetrySafety, request_id: &str) {
+    let caller = call.caller.as_str();
+    if safety == RetrySafety::ReadOnly {
+        tracing::debug!(
+            rpc = call.rpc,
+            caller,
+            action,
+            ecs_request_id = request_id,
+            "ECS read"
+        );
+    } else {
+        tracing::info!(
+            rpc = call.rpc,
+            caller,
+            action,
+            ecs_request_id = request_id,
+            "ECS change"
+        );
     }
 }
 
