@@ -156,8 +156,9 @@ async fn a_quiet_caller_is_served_ahead_of_a_flood() {
         .await
         .unwrap();
 
-    // Behind the flood it would wait about 30 / 40 s; fairly it waits about two periods.
-    assert!(waited < Duration::from_millis(200), "{waited:?}");
+    // Behind the flood it would wait about 30 / 40 s; fairly it waits about two periods (the
+    // bound leaves room for a loaded CI machine).
+    assert!(waited < Duration::from_millis(400), "{waited:?}");
     for task in flood {
         task.abort();
     }
