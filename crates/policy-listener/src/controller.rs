@@ -109,8 +109,7 @@ impl Context {
             .uid
             .as_deref()
             .ok_or(Error::MissingMetadata("uid"))?;
-        PolicyOwner::new(self.cluster.clone(), name, uid)
-            .map_err(|_| Error::MissingMetadata("uid (not a Kubernetes uid)"))
+        PolicyOwner::new(self.cluster.clone(), name, uid).map_err(Error::Identity)
     }
 }
 

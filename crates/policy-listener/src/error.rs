@@ -34,6 +34,10 @@ pub enum Error {
     /// The object lacks what every stored object has (name, uid): a bug or a broken API server.
     #[error("object is missing metadata.{0}")]
     MissingMetadata(&'static str),
+
+    /// The object's name or uid cannot name ECS objects (not a Kubernetes name or uid).
+    #[error("cannot derive ECS names and tags: {0}")]
+    Identity(#[source] snapshot_domain::DomainError),
 }
 
 impl Error {
@@ -56,7 +60,7 @@ impl Error {
                 FinalizerError::Apply(e) | FinalizerError::Cleanup(e) => e.class(),
                 FinalizerError::Patch { .. } => RetryClass::Soon,
             },
-            Self::MissingMetadata(_) => RetryClass::Permanent,
+            Self::MissingMetadata(_) | Self::Identity(_) => RetryClass::Permanent,
             Self::Kube { .. } | Self::Status(_) => RetryClass::Soon,
         }
     }

@@ -4,7 +4,21 @@
 mod common;
 
 use common::{Chain, owned_policies, ready, uid, within};
+use ecs_gateway_api::v1::{CreateAutoSnapshotPolicyRequest, Tag};
 use serde_json::json;
+
+/// The tags ECS holds on policy `id`, as gateway tags.
+fn state_tags(state: &ecs_sim::StateDump, id: &str) -> Vec<Tag> {
+    let policy = state.policies.iter().find(|p| p.id == id).unwrap();
+    policy
+        .tags
+        .iter()
+        .map(|(key, value)| Tag {
+            key: key.clone(),
+            value: value.clone(),
+        })
+        .collect()
+}
 
 fn weekly(zone: &str, days: &[&str], hours: &[&str], retention: i32) -> serde_json::Value {
     json!({
@@ -84,6 +98,37 @@ async fn create_edit_restart_and_delete_leave_exactly_the_right_ecs_policy() {
             state.snapshots.is_empty(),
             "no snapshot the schedule did not ask for"
         );
+
+        // A duplicate carrying the same tags (a create whose answer was lost) converges away.
+        let existing = owned_policies(&state, &uid)[0].id.clone();
+        let duplicate = CreateAutoSnapshotPolicyRequest {
+            region_id: common::REGION.into(),
+            name: "ssm-duplicate".into(),
+            time_points: vec![1],
+            repeat_weekdays: vec![1],
+            retention_days: 1,
+            tags: state_tags(&state, &existing),
+        };
+        let gateway = chain.gateway_client().await;
+        gateway
+            .clone()
+            .create_auto_snapshot_policy(duplicate)
+            .await
+            .unwrap();
+        chain
+            .patch_vsp("nightly", json!({"metadata": {"labels": {"touch": "dup"}}}))
+            .await;
+        let state = chain
+            .wait_ecs("duplicates removed", |s| owned_policies(s, &uid).len() == 1)
+            .await;
+        assert_eq!(
+            owned_policies(&state, &uid)[0].id,
+            existing,
+            "the oldest is kept"
+        );
+        chain
+            .wait_event("nightly", "DuplicateEcsPoliciesRemoved")
+            .await;
 
         // Deleting removes the ECS policy (through the finalizer) and nothing else.
         assert!(
