@@ -26,19 +26,18 @@ use tracing::{debug, warn};
 use crate::{
     ReconcilerError,
     actual::{ActualCache, ActualDisk},
+    args::AccountMode,
     desired::Desired,
     ecs::{EcsDisks, PolicyOrigin, failure},
     plan::{Batch, DiskState, Plan, Rules, Want, plan},
 };
 
-/// A disk that got a policy.
+/// A disk that got (or lost) a policy of ours.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Applied {
+pub struct Change {
     pub disk_id: String,
     pub policy_id: String,
-    /// The foreign policy it replaced or that was cancelled for it (take-over).
-    pub took_over: Option<String>,
-    /// A resync found the disk changed outside the cluster.
+    /// A resync found the disk changed outside the cluster; this call put it back.
     pub drift: bool,
 }
 
@@ -46,9 +45,11 @@ pub struct Applied {
 #[derive(Debug, Default)]
 pub struct PassReport {
     pub full: bool,
-    pub applied: Vec<Applied>,
-    /// (disk, policy of ours) cancelled.
-    pub removed: Vec<(String, String)>,
+    pub applied: Vec<Change>,
+    /// Policies of ours cancelled.
+    pub removed: Vec<Change>,
+    /// (disk, foreign policy) replaced (classic) or cancelled (upgraded) by take-over.
+    pub taken_over: Vec<(String, String)>,
     /// (disk, policy, why) refused for good.
     pub failed: Vec<(String, String, String)>,
     /// (disk, foreign policy) newly found on a selected disk and left alone.
@@ -137,12 +138,9 @@ impl Reconciler {
             report.error = Some(e);
             return report;
         }
-        report.drift_repaired = report.applied.iter().filter(|a| a.drift).count()
-            + report
-                .removed
-                .iter()
-                .filter(|(d, _)| drifted.contains(d))
-                .count();
+        let changes = report.applied.iter().chain(&report.removed);
+        let repaired: BTreeSet<&String> = changes.filter(|c| c.drift).map(|c| &c.disk_id).collect();
+        report.drift_repaired = repaired.len();
         self.states.retain(|disk, _| wants.contains_key(disk));
         self.last_wants = Some(wants);
         report
@@ -232,7 +230,7 @@ impl Reconciler {
                     PolicyOrigin::Gone => {}
                 }
             }
-            if self.rules.mode == crate::args::AccountMode::Classic {
+            if self.rules.mode == AccountMode::Classic {
                 // One policy per disk: what ECS reports is all there is.
                 ours.retain(|p| p == policy);
             }
@@ -382,22 +380,29 @@ impl Reconciler {
     ) {
         for disk in &batch.disk_ids {
             let policy = &batch.policy_id;
-            let took_over = plan.taken_over.get(disk).cloned();
+            let took_over = plan.taken_over.get(disk);
+            let change = Change {
+                disk_id: disk.clone(),
+                policy_id: policy.clone(),
+                drift: drifted.contains(disk),
+            };
             match call {
                 Call::Apply => {
                     self.cache.applied(policy, disk, self.rules.mode);
-                    report.applied.push(Applied {
-                        disk_id: disk.clone(),
-                        policy_id: policy.clone(),
-                        took_over,
-                        drift: drifted.contains(disk),
-                    });
+                    if let Some(foreign) =
+                        took_over.filter(|_| self.rules.mode == AccountMode::Classic)
+                    {
+                        report.taken_over.push((disk.clone(), foreign.clone()));
+                    }
+                    report.applied.push(change);
+                }
+                Call::Cancel if took_over == Some(policy) => {
+                    self.cache.cancelled(policy, disk);
+                    report.taken_over.push((disk.clone(), policy.clone()));
                 }
                 Call::Cancel => {
                     self.cache.cancelled(policy, disk);
-                    if took_over.as_ref() != Some(policy) {
-                        report.removed.push((disk.clone(), policy.clone()));
-                    }
+                    report.removed.push(change);
                 }
             }
         }

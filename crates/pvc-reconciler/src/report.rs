@@ -110,46 +110,50 @@ impl Announcer<'_> {
         let mut notes = Vec::new();
         for a in &report.applied {
             let vsp = self.vsp_of(&a.policy_id);
-            let (reason, text) = match (&a.took_over, a.drift) {
-                (Some(f), _) => (
-                    reasons::FOREIGN_POLICY_TAKEN_OVER,
-                    format!(
-                        "disk {} now carries ECS policy {} of VolumeSnapshotPolicy {vsp} instead of foreign policy {f}",
-                        a.disk_id, a.policy_id
-                    ),
-                ),
-                (None, true) => (
+            let (disk, policy) = (&a.disk_id, &a.policy_id);
+            let (reason, text) = match a.drift {
+                true => (
                     reasons::POLICY_DRIFT_REPAIRED,
                     format!(
-                        "disk {} had lost ECS policy {} of VolumeSnapshotPolicy {vsp} outside the cluster; it was put back",
-                        a.disk_id, a.policy_id
+                        "disk {disk} had lost ECS policy {policy} of VolumeSnapshotPolicy {vsp} outside the cluster; it was put back"
                     ),
                 ),
-                (None, false) => (
+                false => (
                     reasons::POLICY_APPLIED,
                     format!(
-                        "disk {} now carries ECS policy {} of VolumeSnapshotPolicy {vsp}",
-                        a.disk_id, a.policy_id
+                        "disk {disk} now carries ECS policy {policy} of VolumeSnapshotPolicy {vsp}"
                     ),
                 ),
             };
-            notes.push(Note::pvc(
-                &a.disk_id,
-                a.drift || a.took_over.is_some(),
-                reason,
-                "ApplyPolicy",
-                text,
-            ));
+            notes.push(Note::pvc(disk, a.drift, reason, "ApplyPolicy", text));
         }
-        for (disk, policy) in &report.removed {
+        for r in &report.removed {
+            let (disk, policy) = (&r.disk_id, &r.policy_id);
+            let (reason, text) = match r.drift {
+                true => (
+                    reasons::POLICY_DRIFT_REPAIRED,
+                    format!(
+                        "disk {disk} had been given ECS policy {policy} outside the cluster; it was cancelled because another policy owns the disk"
+                    ),
+                ),
+                false => (
+                    reasons::POLICY_REMOVED,
+                    format!(
+                        "disk {disk} no longer carries ECS policy {policy}: no VolumeSnapshotPolicy selects it for that policy"
+                    ),
+                ),
+            };
+            notes.push(Note::pvc(disk, r.drift, reason, "CancelPolicy", text));
+        }
+        for (disk, foreign) in &report.taken_over {
             let text = format!(
-                "disk {disk} no longer carries ECS policy {policy}: no VolumeSnapshotPolicy selects it for that policy"
+                "foreign ECS policy {foreign} on disk {disk} was replaced or cancelled (--take-over-foreign-policies)"
             );
             notes.push(Note::pvc(
                 disk,
                 false,
-                reasons::POLICY_REMOVED,
-                "CancelPolicy",
+                reasons::FOREIGN_POLICY_TAKEN_OVER,
+                "TakeOver",
                 text,
             ));
         }
