@@ -16,6 +16,8 @@ pub struct Config {
     pub bookmark_interval: Duration,
     /// Where to write a kubeconfig pointing at the server, if anywhere.
     pub kubeconfig_out: Option<PathBuf>,
+    /// Keep objects between runs: read at start if present, written at shutdown.
+    pub state_file: Option<PathBuf>,
     /// Serve HTTPS with a certificate signed by a CA generated at start (in the kubeconfig).
     pub tls: bool,
     /// Token the written kubeconfig carries; it authenticates as `kube-sim-admin`. When this
@@ -32,6 +34,7 @@ impl Default for Config {
             history_limit: 10_000,
             bookmark_interval: Duration::from_secs(5),
             kubeconfig_out: None,
+            state_file: None,
             tls: false,
             bearer_token: None,
             tokens: HashMap::new(),

@@ -42,14 +42,31 @@ pub struct SimHandle {
     pub kubeconfig_path: Option<PathBuf>,
     shutdown: CancellationToken,
     task: Option<JoinHandle<()>>,
+    /// Taken when the state has been saved, so it is saved once.
+    app: Option<Arc<App>>,
 }
 
 impl SimHandle {
-    /// Stops accepting requests, ends open watches and waits for the server to finish.
+    /// Stops accepting requests, ends open watches, waits for the server to finish and
+    /// writes the state file if one is configured (a failure is logged at error level).
     pub async fn shutdown(mut self) {
         self.shutdown.cancel();
         if let Some(task) = self.task.take() {
             let _ = task.await;
+        }
+        self.save_state();
+    }
+
+    fn save_state(&mut self) {
+        let Some(app) = self.app.take() else { return };
+        let Some(path) = &app.config.state_file else {
+            return;
+        };
+        match app.store.lock().save(path) {
+            Ok(()) => tracing::info!(path = %path.display(), "kube-sim state saved"),
+            Err(err) => {
+                tracing::error!(path = %path.display(), error = %err, "saving kube-sim state failed")
+            }
         }
     }
 }
@@ -57,6 +74,7 @@ impl SimHandle {
 impl Drop for SimHandle {
     fn drop(&mut self) {
         self.shutdown.cancel();
+        self.save_state();
     }
 }
 
@@ -91,7 +109,7 @@ pub async fn spawn(config: Config) -> Result<SimHandle> {
 
     let shutdown = CancellationToken::new();
     let store = Store::new(config.history_limit);
-    handlers::seed_namespaces(&mut store.lock());
+    restore_or_seed(&store, config.state_file.as_deref())?;
     let kubeconfig_path = config.kubeconfig_out.clone();
     let app = Arc::new(App {
         store,
@@ -99,7 +117,7 @@ pub async fn spawn(config: Config) -> Result<SimHandle> {
         shutdown: shutdown.clone(),
         address,
     });
-    let router = Router::new().fallback(dispatch).with_state(app);
+    let router = Router::new().fallback(dispatch).with_state(app.clone());
     let stop = shutdown.clone();
     let task = match tls {
         Some(tls) => tokio::spawn(tls::serve(listener, tls.acceptor, router, stop)),
@@ -121,7 +139,23 @@ pub async fn spawn(config: Config) -> Result<SimHandle> {
         kubeconfig_path,
         shutdown,
         task: Some(task),
+        app: Some(app),
     })
+}
+
+/// Loads the state file when there is one, else starts with the default namespaces.
+fn restore_or_seed(store: &Store, state_file: Option<&std::path::Path>) -> Result<()> {
+    let mut state = store.lock();
+    let loaded = match state_file {
+        Some(path) => state.load(path)?,
+        None => false,
+    };
+    if loaded {
+        crate::crd::refresh_registry(&mut state);
+    } else {
+        handlers::seed_namespaces(&mut state);
+    }
+    Ok(())
 }
 
 async fn dispatch(

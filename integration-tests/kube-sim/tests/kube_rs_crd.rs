@@ -143,3 +143,37 @@ async fn recorder_creates_then_patches_event_series() {
         Some("w1")
     );
 }
+
+#[tokio::test]
+async fn state_file_keeps_objects_and_crds_between_runs() {
+    let dir = std::env::temp_dir().join(format!("kube-sim-state-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let state_file = dir.join("state.json");
+    let config = || kube_sim::Config {
+        state_file: Some(state_file.clone()),
+        ..Default::default()
+    };
+
+    let (sim, client) = common::start(config()).await;
+    let widgets = install(&client).await;
+    let created = widgets
+        .create(&PostParams::default(), &widget("kept", 4))
+        .await
+        .unwrap();
+    let rv: u64 = created.metadata.resource_version.unwrap().parse().unwrap();
+    sim.shutdown().await;
+
+    let (_sim, client) = common::start(config()).await;
+    let widgets: Api<Widget> = Api::namespaced(client.clone(), "default");
+    let kept = widgets.get("kept").await.unwrap();
+    assert_eq!(kept.spec.size, 4);
+    let next = widgets
+        .create(&PostParams::default(), &widget("new", 1))
+        .await
+        .unwrap();
+    let next_rv: u64 = next.metadata.resource_version.unwrap().parse().unwrap();
+    assert!(next_rv > rv, "the resourceVersion counter continues");
+    let namespaces: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(client);
+    assert!(namespaces.get("kube-system").await.is_ok());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -19,6 +19,9 @@ struct Args {
     /// Changes retained for watches and historical reads; older requests get 410 Gone.
     #[arg(long, env = "KUBE_SIM_HISTORY", default_value_t = 10_000)]
     history: usize,
+    /// Keep objects in this file between runs (read at start, written on exit).
+    #[arg(long, env = "KUBE_SIM_STATE_FILE")]
+    state_file: Option<PathBuf>,
     /// Serve HTTPS with a generated CA (written into the kubeconfig).
     #[arg(long, env = "KUBE_SIM_TLS")]
     tls: bool,
@@ -41,6 +44,7 @@ async fn main() -> anyhow::Result<()> {
         listen,
         kubeconfig_out,
         history,
+        state_file,
         tls,
         token,
         bookmark_seconds,
@@ -50,6 +54,7 @@ async fn main() -> anyhow::Result<()> {
         history_limit: history,
         bookmark_interval: Duration::from_secs(bookmark_seconds.max(1)),
         kubeconfig_out,
+        state_file,
         tls,
         bearer_token: token,
         ..kube_sim::Config::default()
@@ -59,7 +64,11 @@ async fn main() -> anyhow::Result<()> {
     if let Some(path) = &handle.kubeconfig_path {
         println!("kubeconfig written to {}", path.display());
     }
-    tokio::signal::ctrl_c().await?;
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        interrupted = tokio::signal::ctrl_c() => interrupted?,
+        _ = terminate.recv() => {}
+    }
     handle.shutdown().await;
     Ok(())
 }

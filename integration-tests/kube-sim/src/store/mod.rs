@@ -7,6 +7,7 @@
 //! change fail with 410 Gone.
 
 mod history;
+mod persist;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
