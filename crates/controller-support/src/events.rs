@@ -28,8 +28,8 @@ impl std::fmt::Debug for EventPublisher {
 }
 
 impl EventPublisher {
-    /// `controller` names the reporting controller (e.g. `storage.alibabacloud.com/policy-listener`);
-    /// `instance` the replica (its pod name).
+    /// `controller` names the reporting controller (e.g. `policy-listener`); `instance` the
+    /// replica (its pod name).
     pub fn new(client: Client, controller: &str, instance: Option<String>) -> Self {
         let reporter = Reporter {
             controller: controller.to_owned(),

@@ -24,7 +24,7 @@ use kube::{
     runtime::controller::Action,
 };
 use serde::de::DeserializeOwned;
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// Why a reconcile behind a finalizer failed.
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +33,9 @@ pub enum FinalizerError<E: std::error::Error + 'static> {
     Apply(#[source] E),
     #[error("cleanup failed: {0}")]
     Cleanup(#[source] E),
+    /// The JSON patch could not be built (a bug: its operations are fixed).
+    #[error("cannot build the finalizer patch: {0}")]
+    BuildPatch(#[source] serde_json::Error),
     #[error("cannot update finalizer {finalizer}: {source}")]
     Patch {
         finalizer: String,
@@ -67,7 +70,8 @@ where
     match (deleting, position) {
         (false, Some(_)) => apply(object).await.map_err(FinalizerError::Apply),
         (false, None) => {
-            let patch = add_patch(object.as_ref(), finalizer);
+            let patch =
+                add_patch(object.as_ref(), finalizer).map_err(FinalizerError::BuildPatch)?;
             api.patch(
                 &object.name_any(),
                 &PatchParams::default(),
@@ -80,7 +84,7 @@ where
         (true, Some(index)) => {
             let name = object.name_any();
             let action = cleanup(object).await.map_err(FinalizerError::Cleanup)?;
-            let patch = remove_patch(index, finalizer);
+            let patch = remove_patch(index, finalizer).map_err(FinalizerError::BuildPatch)?;
             api.patch(&name, &PatchParams::default(), &Patch::Json::<()>(patch))
                 .await
                 .map_err(patch_error)?;
@@ -90,7 +94,10 @@ where
     }
 }
 
-fn add_patch<K: Resource>(object: &K, finalizer: &str) -> json_patch::Patch {
+fn add_patch<K: Resource>(
+    object: &K,
+    finalizer: &str,
+) -> Result<json_patch::Patch, serde_json::Error> {
     let version = object.meta().resource_version.clone().unwrap_or_default();
     let add = if object.meta().finalizers.is_some() {
         json!({"op": "add", "path": "/metadata/finalizers/-", "value": finalizer})
@@ -101,20 +108,15 @@ fn add_patch<K: Resource>(object: &K, finalizer: &str) -> json_patch::Patch {
         {"op": "test", "path": "/metadata/resourceVersion", "value": version},
         add,
     ]);
-    from_value(ops)
+    serde_json::from_value(ops)
 }
 
-fn remove_patch(index: usize, finalizer: &str) -> json_patch::Patch {
+fn remove_patch(index: usize, finalizer: &str) -> Result<json_patch::Patch, serde_json::Error> {
     let path = format!("/metadata/finalizers/{index}");
-    from_value(json!([
+    serde_json::from_value(json!([
         {"op": "test", "path": path, "value": finalizer},
         {"op": "remove", "path": path},
     ]))
-}
-
-fn from_value(ops: Value) -> json_patch::Patch {
-    // The operations above are well-formed by construction.
-    serde_json::from_value(ops).unwrap_or_else(|_| json_patch::Patch(Vec::new()))
 }
 
 #[cfg(test)]
@@ -127,15 +129,15 @@ mod tests {
     fn patches_guard_what_they_change() {
         let mut cm = ConfigMap::default();
         cm.metadata.resource_version = Some("42".into());
-        let add = serde_json::to_value(add_patch(&cm, "example.com/x")).unwrap();
+        let add = serde_json::to_value(add_patch(&cm, "example.com/x").unwrap()).unwrap();
         assert_eq!(add[0]["value"], "42");
         assert_eq!(add[1]["path"], "/metadata/finalizers");
 
         cm.metadata.finalizers = Some(vec!["other".into()]);
-        let add = serde_json::to_value(add_patch(&cm, "example.com/x")).unwrap();
+        let add = serde_json::to_value(add_patch(&cm, "example.com/x").unwrap()).unwrap();
         assert_eq!(add[1]["path"], "/metadata/finalizers/-");
 
-        let remove = serde_json::to_value(remove_patch(1, "example.com/x")).unwrap();
+        let remove = serde_json::to_value(remove_patch(1, "example.com/x").unwrap()).unwrap();
         assert_eq!(remove[0]["op"], "test");
         assert_eq!(remove[1]["path"], "/metadata/finalizers/1");
     }

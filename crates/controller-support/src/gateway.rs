@@ -74,7 +74,8 @@ impl Gateway {
         if now != current.stamps {
             match self.config.connect_lazy() {
                 Ok(client) => {
-                    info!(endpoint = %self.config.endpoint, "TLS files changed: new gateway channel");
+                    let endpoint = &self.config.endpoint;
+                    info!(endpoint, "TLS files changed: new gateway channel");
                     *current = Current {
                         client,
                         stamps: now,

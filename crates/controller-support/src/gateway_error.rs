@@ -1,11 +1,16 @@
 //! What a controller should do about a failed gateway call, decided from the gRPC code and the
 //! structured ECS/gateway details (see the error table in `ecs_gateway.proto`).
 //!
-//! | class | when | what the controller does |
-//! |---|---|---|
-//! | [`RetryClass::Soon`] | UNAVAILABLE, DEADLINE_EXCEEDED, ABORTED, CANCELLED, UNKNOWN: the gateway or ECS failed transiently | requeue after a short backoff |
-//! | [`RetryClass::Later`] | RESOURCE_EXHAUSTED (throttling, queue full, quota), FAILED_PRECONDITION on a state that changes by itself (`IncorrectDiskStatus.*` such as a snapshot already being created, `OperationDenied.*`, `InvalidAccountStatus.*`), PERMISSION_DENIED, UNAUTHENTICATED, INTERNAL (an operator must fix credentials or the allow-list) | requeue after a long backoff; never mark the work failed for good |
-//! | [`RetryClass::Permanent`] | INVALID_ARGUMENT, NOT_FOUND, other FAILED_PRECONDITION (`*.OperationNotSupported`, `SnapshotCreated*`) | report; retry only when the object changes (or on the slow resync) |
+//! - [`RetryClass::Soon`]: UNAVAILABLE, DEADLINE_EXCEEDED, ABORTED, CANCELLED, UNKNOWN (the
+//!   gateway or ECS failed transiently). Requeue after a short backoff.
+//! - [`RetryClass::Later`]: RESOURCE_EXHAUSTED (throttling, queue full, quota);
+//!   FAILED_PRECONDITION on a state that changes by itself (`IncorrectDiskStatus.*` such as a
+//!   snapshot already being created, `OperationDenied.*`, `InvalidAccountStatus.*`);
+//!   PERMISSION_DENIED, UNAUTHENTICATED, INTERNAL (an operator must fix credentials or the
+//!   allow-list). Requeue after a long backoff; never mark the work failed for good.
+//! - [`RetryClass::Permanent`]: INVALID_ARGUMENT, NOT_FOUND, other FAILED_PRECONDITION
+//!   (`*.OperationNotSupported`, `SnapshotCreated*`). Report; retry only when the object
+//!   changes (or on the slow resync).
 //!
 //! NOT_FOUND is permanent for the call that got it; callers that delete treat it as done.
 

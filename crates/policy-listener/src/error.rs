@@ -59,6 +59,7 @@ impl Error {
             Self::Finalizer(inner) => match inner.as_ref() {
                 FinalizerError::Apply(e) | FinalizerError::Cleanup(e) => e.class(),
                 FinalizerError::Patch { .. } => RetryClass::Soon,
+                FinalizerError::BuildPatch(_) => RetryClass::Permanent,
             },
             Self::MissingMetadata(_) | Self::Identity(_) => RetryClass::Permanent,
             Self::Kube { .. } | Self::Status(_) => RetryClass::Soon,
@@ -71,7 +72,7 @@ impl Error {
             Self::Gateway { failure, .. } => failure.retry_after(),
             Self::Finalizer(inner) => match inner.as_ref() {
                 FinalizerError::Apply(e) | FinalizerError::Cleanup(e) => e.retry_after(),
-                FinalizerError::Patch { .. } => None,
+                FinalizerError::Patch { .. } | FinalizerError::BuildPatch(_) => None,
             },
             _ => None,
         }
