@@ -112,7 +112,10 @@ pub fn admit(crd: &mut Value) -> Result<()> {
         ));
     }
     let now = meta::now_timestamp();
-    let condition = |type_: &str, reason: &str, message: &str| json!({"type": type_, "status": "True", "lastTransitionTime": now, "reason": reason, "message": message});
+    let condition = |type_: &str, reason: &str, message: &str| {
+        json!({"type": type_, "status": "True", "lastTransitionTime": now,
+               "reason": reason, "message": message})
+    };
     let storage: Vec<Value> = crd["spec"]["versions"]
         .as_array()
         .into_iter()
@@ -134,7 +137,11 @@ pub fn admit(crd: &mut Value) -> Result<()> {
         "acceptedNames": crd["spec"]["names"].clone(),
         "conditions": [
             condition("NamesAccepted", "NoConflicts", "no conflicts found"),
-            condition("Established", "InitialNamesAccepted", "the initial names have been accepted"),
+            condition(
+                "Established",
+                "InitialNamesAccepted",
+                "the initial names have been accepted"
+            ),
         ],
         "storedVersions": stored_versions,
     });

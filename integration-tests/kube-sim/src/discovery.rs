@@ -55,7 +55,9 @@ pub fn core_versions(server_address: &str) -> Value {
     json!({
         "kind": "APIVersions",
         "versions": ["v1"],
-        "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": server_address}],
+        "serverAddressByClientCIDRs": [
+            {"clientCIDR": "0.0.0.0/0", "serverAddress": server_address}
+        ],
     })
 }
 
@@ -118,7 +120,8 @@ pub fn resource_list(registry: &Registry, group: &str, version: &str) -> Option<
         format!("{group}/{version}")
     };
     Some(
-        json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": group_version, "resources": resources}),
+        json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": group_version,
+               "resources": resources}),
     )
 }
 
@@ -160,7 +163,8 @@ fn aggregated_resource(d: &ResourceDescriptor) -> Value {
     let kind = json!({"group": d.group, "version": d.version, "kind": d.kind});
     let mut subresources = Vec::new();
     if d.status_subresource {
-        subresources.push(json!({"subresource": "status", "responseKind": kind, "verbs": ["get", "patch", "update"]}));
+        let verbs = ["get", "patch", "update"];
+        subresources.push(json!({"subresource": "status", "responseKind": kind, "verbs": verbs}));
     }
     json!({
         "resource": d.plural,
@@ -180,11 +184,12 @@ mod tests {
 
     #[test]
     fn accept_negotiation_prefers_the_first_acceptable_entry() {
-        let kubectl = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,\
-                       application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json";
-        assert_eq!(aggregated_version(kubectl), Some("v2"));
-        let old = "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json";
-        assert_eq!(aggregated_version(old), Some("v2beta1"));
+        let v2 = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
+        let v2beta1 = "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList";
+        let kubectl = format!("{v2},{v2beta1},application/json");
+        assert_eq!(aggregated_version(&kubectl), Some("v2"));
+        let old = format!("{v2beta1},application/json");
+        assert_eq!(aggregated_version(&old), Some("v2beta1"));
         assert_eq!(aggregated_version("application/json"), None);
         assert_eq!(aggregated_version(""), None);
     }

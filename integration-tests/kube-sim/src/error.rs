@@ -234,7 +234,9 @@ impl Error {
                 Some(d)
             }
             Error::TooLargeResourceVersion { .. } => Some(json!({
-                "causes": [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}],
+                "causes": [
+                    {"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}
+                ],
                 "retryAfterSeconds": 1
             })),
             _ => None,

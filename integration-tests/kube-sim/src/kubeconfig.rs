@@ -20,7 +20,9 @@ pub fn render(url: &str, token: Option<&str>, ca_pem: Option<&str>) -> String {
         "kind": "Config",
         "clusters": [{"name": "kube-sim", "cluster": cluster}],
         "users": [{"name": "kube-sim", "user": user}],
-        "contexts": [{"name": "kube-sim", "context": {"cluster": "kube-sim", "user": "kube-sim", "namespace": "default"}}],
+        "contexts": [{"name": "kube-sim", "context": {
+            "cluster": "kube-sim", "user": "kube-sim", "namespace": "default"
+        }}],
         "current-context": "kube-sim",
         "preferences": {},
     });

@@ -39,7 +39,8 @@ pub fn check_type(desc: &ResourceDescriptor, obj: &mut Value) -> Result<()> {
     match map.get("apiVersion").and_then(Value::as_str) {
         Some(v) if v != want_version => {
             return Err(Error::bad_request(format!(
-                "the API version in the data ({v}) does not match the expected API version ({want_version})"
+                "the API version in the data ({v}) does not match the expected API version \
+                 ({want_version})"
             )));
         }
         _ => {}
@@ -285,7 +286,8 @@ fn check_new_finalizers(desc: &ResourceDescriptor, stored: &Value, result: &Valu
         return Ok(());
     }
     let message = format!(
-        "Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers {added:?}"
+        "Forbidden: no new finalizers can be added if the object is being deleted, found new \
+         finalizers {added:?}"
     );
     let cause = Cause::new("FieldValueForbidden", "metadata.finalizers", message);
     Err(Error::invalid(
@@ -312,7 +314,8 @@ mod tests {
     #[test]
     fn update_keeps_status_and_bumps_generation_only_for_spec_changes() {
         let d = desc("deployments");
-        let stored = json!({"metadata": {"name": "a", "resourceVersion": "5", "generation": 3, "uid": "u"},
+        let stored = json!({
+            "metadata": {"name": "a", "resourceVersion": "5", "generation": 3, "uid": "u"},
             "spec": {"replicas": 1}, "status": {"ready": 1}});
         let new = json!({"metadata": {"name": "a", "resourceVersion": "5", "labels": {"x": "y"}},
             "spec": {"replicas": 1}, "status": {"ready": 9}});

@@ -184,7 +184,8 @@ pub const V2_PROTOBUF_RESPONSE: &str = "application/com.github.proto-openapi.spe
 /// client-side checks; the server validates instead.
 pub fn v2_json() -> Value {
     let (major, minor) = crate::discovery::KUBE_VERSION;
-    json!({"swagger": "2.0", "info": {"title": "Kubernetes", "version": format!("v{major}.{minor}.0")}, "paths": {}})
+    let info = json!({"title": "Kubernetes", "version": format!("v{major}.{minor}.0")});
+    json!({"swagger": "2.0", "info": info, "paths": {}})
 }
 
 /// The same document as a gnostic `openapi_v2.Document` protobuf message: field 1

@@ -65,7 +65,8 @@ impl SimHandle {
         match app.store.lock().save(path) {
             Ok(()) => tracing::info!(path = %path.display(), "kube-sim state saved"),
             Err(err) => {
-                tracing::error!(path = %path.display(), error = %err, "saving kube-sim state failed")
+                let path = path.display();
+                tracing::error!(%path, error = %err, "saving kube-sim state failed")
             }
         }
     }

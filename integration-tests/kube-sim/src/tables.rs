@@ -68,7 +68,8 @@ fn column_definition(c: &PrinterColumn) -> Value {
         "string" if c.name == "Name" => ("string", "name"),
         other => (other, ""),
     };
-    json!({"name": c.name, "type": type_, "format": format, "description": c.description, "priority": c.priority})
+    json!({"name": c.name, "type": type_, "format": format, "description": c.description,
+           "priority": c.priority})
 }
 
 fn row(columns: &[PrinterColumn], item: &Value, include: &str) -> Value {

@@ -146,7 +146,8 @@ fn initial_events(
 }
 
 fn bookmark_object(desc: &ResourceDescriptor, rv: u64) -> Value {
-    json!({"kind": desc.kind, "apiVersion": desc.api_version(), "metadata": {"resourceVersion": rv.to_string()}})
+    let metadata = json!({"resourceVersion": rv.to_string()});
+    json!({"kind": desc.kind, "apiVersion": desc.api_version(), "metadata": metadata})
 }
 
 struct Watcher {

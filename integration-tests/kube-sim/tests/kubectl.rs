@@ -172,8 +172,10 @@ async fn apply_get_and_patch_built_ins() {
             "{bin}: {yaml}"
         );
 
-        let strategic = r#"{"spec":{"template":{"spec":{"containers":[{"name":"side","image":"busybox:2"}]}}}}"#;
-        k.ok(&["patch", "deploy", "web", "-p", strategic], None)
+        let side = r#"{"name":"side","image":"busybox:2"}"#;
+        let strategic =
+            format!(r#"{{"spec":{{"template":{{"spec":{{"containers":[{side}]}}}}}}}}"#);
+        k.ok(&["patch", "deploy", "web", "-p", &strategic], None)
             .await;
         k.ok(
             &[
@@ -329,7 +331,8 @@ items:
 async fn finalizers_wait_and_watch() {
     for bin in KUBECTLS {
         let (_sim, k) = start(bin).await;
-        let held = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: held, finalizers: [example.com/hold]}\n";
+        let held = "apiVersion: v1\nkind: ConfigMap\n\
+                    metadata: {name: held, finalizers: [example.com/hold]}\n";
         k.ok(&["apply", "-f", "-"], Some(held)).await;
         k.ok(&["delete", "configmap", "held", "--wait=false"], None)
             .await;

@@ -89,7 +89,8 @@ fn check_preconditions(desc: &ResourceDescriptor, stored: &Value, opts: &Options
     if !opts.resource_version.is_empty() && opts.resource_version != meta::resource_version(stored)
     {
         let message = format!(
-            "Precondition failed: ResourceVersion in precondition: {}, ResourceVersion in object meta: {}",
+            "Precondition failed: ResourceVersion in precondition: {}, \
+             ResourceVersion in object meta: {}",
             opts.resource_version,
             meta::resource_version(stored)
         );

@@ -69,7 +69,8 @@ pub fn check_accepts_writes(
     let ns = ns.ok_or_else(|| Error::not_found("", "namespaces", namespace))?;
     if meta::is_deleting(ns) {
         return Err(Error::Forbidden(format!(
-            "{} \"{}\" is forbidden: unable to create new content in namespace {namespace} because it is being terminated",
+            "{} \"{}\" is forbidden: unable to create new content in namespace {namespace} \
+             because it is being terminated",
             desc.plural,
             meta::name(ns)
         )));

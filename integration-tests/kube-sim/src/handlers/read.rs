@@ -129,7 +129,8 @@ fn list_point(state: &State, req: &Request) -> Result<ListPoint> {
         (Some(_), "" | "NotOlderThan") => current,
         (Some(_), other) => {
             return Err(Error::bad_request(format!(
-                "resourceVersionMatch: Unsupported value: \"{other}\": supported values: \"Exact\", \"NotOlderThan\""
+                "resourceVersionMatch: Unsupported value: \"{other}\": supported values: \
+                 \"Exact\", \"NotOlderThan\""
             )));
         }
     };

@@ -63,8 +63,8 @@ pub fn apply(
         STRATEGIC => {
             if desc.schema.is_some() {
                 return Err(Error::UnsupportedMediaType(format!(
-                    "the body of the request was in an unknown format - accepted media types include: \
-                     {JSON_PATCH}, {MERGE_PATCH}, {APPLY}"
+                    "the body of the request was in an unknown format - accepted media types \
+                     include: {JSON_PATCH}, {MERGE_PATCH}, {APPLY}"
                 )));
             }
             let patch = parse_object(body)?;

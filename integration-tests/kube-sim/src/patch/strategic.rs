@@ -245,7 +245,10 @@ mod tests {
     #[test]
     fn directives_delete_replace_and_prune_primitive_lists() {
         let patch = json!({
-            "metadata": {"$deleteFromPrimitiveList/finalizers": ["a"], "$setElementOrder/finalizers": []},
+            "metadata": {
+                "$deleteFromPrimitiveList/finalizers": ["a"],
+                "$setElementOrder/finalizers": []
+            },
             "spec": {"template": {"spec": {"containers": [{"name": "side", "$patch": "delete"}]}}}
         });
         let out = merge("Deployment", &deployment(), &patch).unwrap();

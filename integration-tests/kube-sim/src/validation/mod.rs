@@ -82,7 +82,8 @@ pub fn admit(
             .map(|f| format!("unknown field \"{f}\""))
             .collect();
         return Err(Error::bad_request(format!(
-            "{kind} in version \"{version}\" cannot be handled as a {kind}: strict decoding error: {}",
+            "{kind} in version \"{version}\" cannot be handled as a {kind}: \
+             strict decoding error: {}",
             list.join(", "),
             kind = desc.kind,
             version = desc.version,

@@ -31,7 +31,8 @@ fn schema() -> Value {
 }
 
 fn obj(spec: Value) -> Value {
-    json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w", "x": 1}, "spec": spec})
+    let metadata = json!({"name": "w", "x": 1});
+    json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": metadata, "spec": spec})
 }
 
 #[test]
