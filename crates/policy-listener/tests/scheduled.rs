@@ -236,3 +236,42 @@ async fn a_daylight_saving_switch_reconverts_the_ecs_policy() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ecs_outage_is_reported_and_retried_until_it_ends() {
+    within(30, async {
+        let chain = Chain::start().await;
+        let outage = ecs_sim::FaultRule {
+            action: "*".into(),
+            fault: ecs_sim::Fault::ServerError {
+                status: 503,
+                code: "ServiceUnavailable".into(),
+            },
+            probability: 1.0,
+            times: None,
+        };
+        chain.ecs_sim.admin().set_faults(&[outage]).await.unwrap();
+        let vsp = chain
+            .create_vsp("outage", weekly("UTC", &["1"], &["2"], 7))
+            .await;
+        let uid = uid(&vsp);
+        let vsp = chain
+            .wait_vsp("outage", "GatewayError", |v| {
+                ready(v).is_some_and(|r| r == ("False".into(), "GatewayError".into()))
+            })
+            .await;
+        let message = &vsp.status.unwrap().conditions.unwrap()[0].message;
+        assert!(message.contains("ServiceUnavailable"), "{message}");
+        chain.wait_event("outage", "GatewayError").await;
+
+        chain.ecs_sim.admin().set_faults(&[]).await.unwrap();
+        chain
+            .wait_vsp("outage", "Ready after the outage", |v| {
+                ready(v).is_some_and(|r| r.0 == "True")
+            })
+            .await;
+        assert_eq!(owned_policies(&chain.ecs().await, &uid).len(), 1);
+        chain.stop().await;
+    })
+    .await;
+}
