@@ -99,7 +99,7 @@ impl EcsDisks {
             .client()
             .describe_auto_snapshot_policies(self.gateway.request(request))
             .await;
-        let page = self.count(RPC, answer).map_err(|f| failure(RPC, f))?;
+        let page = self.count(RPC, answer).map_err(|f| failure(RPC, *f))?;
         let Some(policy) = page
             .policies
             .into_iter()
@@ -124,7 +124,7 @@ impl EcsDisks {
     }
 
     /// Applies `batch.policy_id` to `batch.disk_ids` (one call).
-    pub async fn apply(&self, batch: &Batch) -> Result<(), GatewayFailure> {
+    pub async fn apply(&self, batch: &Batch) -> Result<(), Box<GatewayFailure>> {
         let request = v1::ApplyAutoSnapshotPolicyRequest {
             region_id: self.region.clone(),
             auto_snapshot_policy_id: batch.policy_id.clone(),
@@ -140,7 +140,7 @@ impl EcsDisks {
 
     /// Cancels `batch.policy_id` (always named: ECS refuses a cancel without it on disks with
     /// several policies) on `batch.disk_ids` (one call).
-    pub async fn cancel(&self, batch: &Batch) -> Result<(), GatewayFailure> {
+    pub async fn cancel(&self, batch: &Batch) -> Result<(), Box<GatewayFailure>> {
         let request = v1::CancelAutoSnapshotPolicyRequest {
             region_id: self.region.clone(),
             auto_snapshot_policy_id: batch.policy_id.clone(),
@@ -166,7 +166,7 @@ impl EcsDisks {
                 .client()
                 .describe_disks(self.gateway.request(request.clone()))
                 .await;
-            let page = self.count(RPC, answer).map_err(|f| failure(RPC, f))?;
+            let page = self.count(RPC, answer).map_err(|f| failure(RPC, *f))?;
             disks.extend(page.disks);
             if page.next_token.is_empty() {
                 return Ok(disks);
@@ -179,7 +179,7 @@ impl EcsDisks {
         &self,
         action: &'static str,
         answer: Result<tonic::Response<T>, tonic::Status>,
-    ) -> Result<T, GatewayFailure> {
+    ) -> Result<T, Box<GatewayFailure>> {
         match answer {
             Ok(response) => {
                 self.metrics.call(action, None);
@@ -188,7 +188,7 @@ impl EcsDisks {
             Err(status) => {
                 let failure = GatewayFailure::from_status(&status);
                 self.metrics.call(action, Some(failure.class));
-                Err(failure)
+                Err(Box::new(failure))
             }
         }
     }

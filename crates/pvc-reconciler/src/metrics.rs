@@ -164,7 +164,8 @@ mod tests {
             "ssm_pvc_reconciler_disks{state=\"applied\"} 3",
             "ssm_pvc_reconciler_disks{state=\"foreign\"} 0",
             "ssm_pvc_reconciler_unmanaged_pvcs{reason=\"Unbound\"} 2",
-            "ssm_pvc_reconciler_ecs_calls_total{action=\"ApplyAutoSnapshotPolicy\",result=\"ok\"} 1",
+            "ssm_pvc_reconciler_ecs_calls_total{action=\"ApplyAutoSnapshotPolicy\",\
+             result=\"ok\"} 1",
             "ssm_pvc_reconciler_ecs_calls_total{action=\"DescribeDisks\",result=\"retry_soon\"} 1",
             "ssm_pvc_reconciler_drift_repaired_total 2",
         ] {

@@ -363,7 +363,7 @@ impl Reconciler {
                         Call::Apply => "ApplyAutoSnapshotPolicy",
                         Call::Cancel => "CancelAutoSnapshotPolicy",
                     };
-                    return Err(failure(rpc, f));
+                    return Err(failure(rpc, *f));
                 }
             }
         }

@@ -17,7 +17,7 @@ use tracing::{debug, info, warn};
 use crate::{
     ReconcilerError,
     desired::{Desired, PvcRef},
-    pass::PassReport,
+    pass::{Change, PassReport},
     plan::DiskState,
 };
 
@@ -107,71 +107,29 @@ impl Announcer<'_> {
     }
 
     fn notes(&self, report: &PassReport) -> Vec<Note> {
-        let mut notes = Vec::new();
-        for a in &report.applied {
-            let vsp = self.vsp_of(&a.policy_id);
-            let (disk, policy) = (&a.disk_id, &a.policy_id);
-            let (reason, text) = match a.drift {
-                true => (
-                    reasons::POLICY_DRIFT_REPAIRED,
-                    format!(
-                        "disk {disk} had lost ECS policy {policy} of VolumeSnapshotPolicy {vsp} outside the cluster; it was put back"
-                    ),
-                ),
-                false => (
-                    reasons::POLICY_APPLIED,
-                    format!(
-                        "disk {disk} now carries ECS policy {policy} of VolumeSnapshotPolicy {vsp}"
-                    ),
-                ),
-            };
-            notes.push(Note::pvc(disk, a.drift, reason, "ApplyPolicy", text));
-        }
-        for r in &report.removed {
-            let (disk, policy) = (&r.disk_id, &r.policy_id);
-            let (reason, text) = match r.drift {
-                true => (
-                    reasons::POLICY_DRIFT_REPAIRED,
-                    format!(
-                        "disk {disk} had been given ECS policy {policy} outside the cluster; it was cancelled because another policy owns the disk"
-                    ),
-                ),
-                false => (
-                    reasons::POLICY_REMOVED,
-                    format!(
-                        "disk {disk} no longer carries ECS policy {policy}: no VolumeSnapshotPolicy selects it for that policy"
-                    ),
-                ),
-            };
-            notes.push(Note::pvc(disk, r.drift, reason, "CancelPolicy", text));
-        }
+        let mut notes: Vec<Note> = report.applied.iter().map(|c| self.applied(c)).collect();
+        notes.extend(report.removed.iter().map(removed));
         for (disk, foreign) in &report.taken_over {
             let text = format!(
-                "foreign ECS policy {foreign} on disk {disk} was replaced or cancelled (--take-over-foreign-policies)"
+                "foreign ECS policy {foreign} on disk {disk} was replaced or cancelled \
+                 (--take-over-foreign-policies)"
             );
-            notes.push(Note::pvc(
-                disk,
-                false,
-                reasons::FOREIGN_POLICY_TAKEN_OVER,
-                "TakeOver",
-                text,
-            ));
+            let reason = reasons::FOREIGN_POLICY_TAKEN_OVER;
+            notes.push(Note::pvc(disk, false, reason, "TakeOver", text));
         }
         for (disk, policy, why) in &report.failed {
             let text = format!(
-                "ECS refused to change policy {policy} on disk {disk}: {why}; retried on the next resync"
+                "ECS refused to change policy {policy} on disk {disk}: {why}; retried on the \
+                 next resync"
             );
-            notes.push(Note::pvc(
-                disk,
-                true,
-                reasons::POLICY_CHANGE_REFUSED,
-                "ApplyPolicy",
-                text,
-            ));
+            let reason = reasons::POLICY_CHANGE_REFUSED;
+            notes.push(Note::pvc(disk, true, reason, "ApplyPolicy", text));
         }
         for (disk, policy) in &report.new_foreign {
             let text = format!(
-                "disk {disk} carries ECS policy {policy}, which this cluster did not create; it is left alone (start pvc-reconciler with --take-over-foreign-policies to replace it)"
+                "disk {disk} carries ECS policy {policy}, which this cluster did not create; it \
+                 is left alone (start pvc-reconciler with --take-over-foreign-policies to \
+                 replace it)"
             );
             notes.push(Note::pvc(disk, true, reasons::FOREIGN_POLICY, "Skip", text));
         }
@@ -185,11 +143,33 @@ impl Announcer<'_> {
         notes
     }
 
+    fn applied(&self, change: &Change) -> Note {
+        let vsp = self.vsp_of(&change.policy_id);
+        let (disk, policy) = (&change.disk_id, &change.policy_id);
+        let (reason, text) = match change.drift {
+            true => (
+                reasons::POLICY_DRIFT_REPAIRED,
+                format!(
+                    "disk {disk} had lost ECS policy {policy} of VolumeSnapshotPolicy {vsp} \
+                     outside the cluster; it was put back"
+                ),
+            ),
+            false => (
+                reasons::POLICY_APPLIED,
+                format!(
+                    "disk {disk} now carries ECS policy {policy} of VolumeSnapshotPolicy {vsp}"
+                ),
+            ),
+        };
+        Note::pvc(disk, change.drift, reason, "ApplyPolicy", text)
+    }
+
     fn conflict(&self, vsp: &str, disk: &str) -> Note {
         let d = &self.desired.disks[disk];
         let winner = d.winner.clone().unwrap_or_default();
         let text = format!(
-            "PVC {} (disk {disk}) is also selected by VolumeSnapshotPolicy {winner}, which wins: it is older (or, created in the same second, its name sorts first)",
+            "PVC {} (disk {disk}) is also selected by VolumeSnapshotPolicy {winner}, which wins: \
+             it is older (or, created in the same second, its name sorts first)",
             d.pvc
         );
         Note {
@@ -274,6 +254,27 @@ impl Announcer<'_> {
             );
         }
     }
+}
+
+fn removed(change: &Change) -> Note {
+    let (disk, policy) = (&change.disk_id, &change.policy_id);
+    let (reason, text) = match change.drift {
+        true => (
+            reasons::POLICY_DRIFT_REPAIRED,
+            format!(
+                "disk {disk} had been given ECS policy {policy} outside the cluster; it was \
+                 cancelled because another policy owns the disk"
+            ),
+        ),
+        false => (
+            reasons::POLICY_REMOVED,
+            format!(
+                "disk {disk} no longer carries ECS policy {policy}: no VolumeSnapshotPolicy \
+                 selects it for that policy"
+            ),
+        ),
+    };
+    Note::pvc(disk, change.drift, reason, "CancelPolicy", text)
 }
 
 enum Target {

@@ -52,7 +52,10 @@ async fn two_vsps_on_one_pvc(mode: AccountMode) {
         chain.calls("DescribeDisks").await >= 2,
         "{mode:?}: resyncs ran"
     );
-    assert_eq!(chain.policies_on(&disk(0)).await, [sp_zeta.clone()]);
+    assert_eq!(
+        chain.policies_on(&disk(0)).await,
+        std::slice::from_ref(&sp_zeta)
+    );
     let conflicts = chain.event_reasons("alpha").await;
     assert_eq!(
         conflicts.iter().filter(|r| *r == "PolicyConflict").count(),
@@ -90,7 +93,10 @@ async fn drift_and_foreign(mode: AccountMode) {
     chain.wait_event("web-1", "ForeignPolicy").await;
     match mode {
         // Applying ours would replace the foreign policy: left alone.
-        AccountMode::Classic => assert_eq!(chain.policies_on(&disk(1)).await, [foreign.clone()]),
+        AccountMode::Classic => assert_eq!(
+            chain.policies_on(&disk(1)).await,
+            std::slice::from_ref(&foreign)
+        ),
         // Ours is added next to it; the foreign one stays.
         AccountMode::Upgraded => chain.wait_policies(&disk(1), &[&foreign, &sp]).await,
     }

@@ -51,7 +51,7 @@ async fn labels_in_both_directions_and_deleted_pvcs_move_exactly_the_right_disks
         chain.wait_policies(&disk(1), &[]).await;
         chain.wait_event("web-1", "PolicyRemoved").await;
         for i in [0, 2, 3] {
-            assert_eq!(chain.policies_on(&disk(i)).await, [sp.clone()]);
+            assert_eq!(chain.policies_on(&disk(i)).await, std::slice::from_ref(&sp));
         }
 
         // PVC deleted, PV retained: the released disk keeps no policy of ours.

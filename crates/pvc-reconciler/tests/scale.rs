@@ -142,7 +142,7 @@ async fn a_gateway_outage_delays_the_work_and_recovery_finishes_it() {
         tokio::time::sleep(Duration::from_millis(1500)).await;
         assert_eq!(
             chain.policies_on(&disk(0)).await,
-            [sp.clone()],
+            std::slice::from_ref(&sp),
             "nothing moves in an outage"
         );
         assert!(chain.policies_on(&disk(1)).await.is_empty());

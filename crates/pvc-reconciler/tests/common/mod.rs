@@ -414,8 +414,10 @@ pub async fn within<F: Future>(seconds: u64, f: F) -> F::Output {
 }
 
 fn sim_config(disks: usize, mode: AccountMode) -> SimConfig {
-    let mut config = SimConfig::default();
-    config.regions = vec![REGION.into()];
+    let mut config = SimConfig {
+        regions: vec![REGION.into()],
+        ..SimConfig::default()
+    };
     config.account.mode = match mode {
         AccountMode::Classic => SimMode::Classic,
         AccountMode::Upgraded => SimMode::Upgraded,
