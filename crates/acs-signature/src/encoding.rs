@@ -53,7 +53,10 @@ mod tests {
     #[test]
     fn keeps_unreserved_and_encodes_the_rest() {
         assert_eq!(percent_encode("aZ09-_.~"), "aZ09-_.~");
-        assert_eq!(percent_encode("a b*c/d+e=f&g%"), "a%20b%2Ac%2Fd%2Be%3Df%26g%25");
+        assert_eq!(
+            percent_encode("a b*c/d+e=f&g%"),
+            "a%20b%2Ac%2Fd%2Be%3Df%26g%25"
+        );
         assert_eq!(percent_encode("✓"), "%E2%9C%93");
         assert_eq!(percent_encode(""), "");
     }

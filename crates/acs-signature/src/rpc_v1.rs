@@ -22,7 +22,11 @@ pub fn canonicalized_query<'a, I>(params: I) -> String
 where
     I: IntoIterator<Item = (&'a str, &'a str)>,
 {
-    canonical_query(params.into_iter().filter(|(name, _)| *name != SIGNATURE_PARAM))
+    canonical_query(
+        params
+            .into_iter()
+            .filter(|(name, _)| *name != SIGNATURE_PARAM),
+    )
 }
 
 /// Builds the string to sign for an HTTP method (`GET` or `POST`) and the request's parameters.
@@ -31,7 +35,12 @@ where
     I: IntoIterator<Item = (&'a str, &'a str)>,
 {
     let canonical = canonicalized_query(params);
-    format!("{}&{}&{}", method.to_ascii_uppercase(), percent_encode("/"), percent_encode(&canonical))
+    format!(
+        "{}&{}&{}",
+        method.to_ascii_uppercase(),
+        percent_encode("/"),
+        percent_encode(&canonical)
+    )
 }
 
 /// Signs a string to sign with an AccessKey secret; the result is the base64 `Signature` value.

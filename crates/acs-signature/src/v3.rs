@@ -54,7 +54,9 @@ impl Authorization {
 
         let (mut credential, mut signed, mut signature) = (None, None, None);
         for field in rest.split(',') {
-            let Some((name, value)) = field.trim().split_once('=') else { continue };
+            let Some((name, value)) = field.trim().split_once('=') else {
+                continue;
+            };
             match name {
                 "Credential" => credential = Some(value.to_owned()),
                 "SignedHeaders" => signed = Some(value.to_owned()),
@@ -64,7 +66,9 @@ impl Authorization {
         }
 
         let non_empty = |field: Option<String>, name| {
-            field.filter(|v| !v.is_empty()).ok_or(AuthorizationError::MissingField(name))
+            field
+                .filter(|v| !v.is_empty())
+                .ok_or(AuthorizationError::MissingField(name))
         };
         Ok(Self {
             access_key_id: non_empty(credential, "Credential")?,
@@ -138,7 +142,10 @@ pub fn canonical_request(parts: &RequestParts<'_>) -> (String, String) {
 
 /// Builds the string to sign from a canonical request.
 pub fn string_to_sign(canonical_request: &str) -> String {
-    format!("{ALGORITHM}\n{}", hex::encode(Sha256::digest(canonical_request.as_bytes())))
+    format!(
+        "{ALGORITHM}\n{}",
+        hex::encode(Sha256::digest(canonical_request.as_bytes()))
+    )
 }
 
 /// Signs a string to sign; the result is the hex `Signature` field.
@@ -167,9 +174,9 @@ where
 {
     let is_signed = |name: &str| signed.iter().any(|s| s.eq_ignore_ascii_case(name));
     is_signed("host")
-        && present_header_names.into_iter().all(|name| {
-            !name.to_ascii_lowercase().starts_with("x-acs-") || is_signed(name)
-        })
+        && present_header_names
+            .into_iter()
+            .all(|name| !name.to_ascii_lowercase().starts_with("x-acs-") || is_signed(name))
 }
 
 #[cfg(test)]
@@ -200,8 +207,14 @@ mod tests {
     #[test]
     fn unsigned_acs_header_is_detected() {
         let signed = vec!["host".to_owned(), "x-acs-date".to_owned()];
-        assert!(required_headers_signed(&signed, ["host", "x-acs-date", "accept"]));
-        assert!(!required_headers_signed(&signed, ["host", "x-acs-date", "x-acs-action"]));
+        assert!(required_headers_signed(
+            &signed,
+            ["host", "x-acs-date", "accept"]
+        ));
+        assert!(!required_headers_signed(
+            &signed,
+            ["host", "x-acs-date", "x-acs-action"]
+        ));
         assert!(!required_headers_signed(&signed[1..], ["x-acs-date"]));
     }
 }

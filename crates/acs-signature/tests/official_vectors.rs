@@ -14,12 +14,19 @@ fn string_pairs(object: &Value) -> Vec<(&str, &str)> {
         .as_object()
         .expect("parameters are a JSON object")
         .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str().expect("parameter values are strings")))
+        .map(|(k, v)| {
+            (
+                k.as_str(),
+                v.as_str().expect("parameter values are strings"),
+            )
+        })
         .collect()
 }
 
 fn field<'a>(case: &'a Value, name: &str) -> &'a str {
-    case[name].as_str().unwrap_or_else(|| panic!("case lacks string field {name}"))
+    case[name]
+        .as_str()
+        .unwrap_or_else(|| panic!("case lacks string field {name}"))
 }
 
 fn check_rpc_v1_case(case: &Value, params_field: &str) {
@@ -33,9 +40,17 @@ fn check_rpc_v1_case(case: &Value, params_field: &str) {
         "canonicalized query of {name}"
     );
     let to_sign = rpc_v1::string_to_sign(method, params.iter().copied());
-    assert_eq!(to_sign, field(case, "string_to_sign"), "string to sign of {name}");
+    assert_eq!(
+        to_sign,
+        field(case, "string_to_sign"),
+        "string to sign of {name}"
+    );
     let secret = field(case, "access_key_secret");
-    assert_eq!(rpc_v1::sign(secret, &to_sign), field(case, "signature"), "signature of {name}");
+    assert_eq!(
+        rpc_v1::sign(secret, &to_sign),
+        field(case, "signature"),
+        "signature of {name}"
+    );
 }
 
 #[test]
@@ -60,7 +75,9 @@ fn every_sdk_core_case_matches() {
 #[test]
 fn every_tea_openapi_full_path_case_matches() {
     let vectors = vectors();
-    let cases = vectors["rpc_v1_full_path_cases"].as_array().expect("full-path array");
+    let cases = vectors["rpc_v1_full_path_cases"]
+        .as_array()
+        .expect("full-path array");
     assert_eq!(cases.len(), 4);
     for case in cases {
         check_rpc_v1_case(case, "sent_query_params_excluding_signature");
@@ -70,7 +87,9 @@ fn every_tea_openapi_full_path_case_matches() {
 #[test]
 fn every_v3_case_matches() {
     let vectors = vectors();
-    let cases = vectors["v3_acs3_hmac_sha256_cases"].as_array().expect("v3 array");
+    let cases = vectors["v3_acs3_hmac_sha256_cases"]
+        .as_array()
+        .expect("v3 array");
     assert_eq!(cases.len(), 2);
     for case in cases {
         let name = field(case, "name");
@@ -92,12 +111,27 @@ fn every_v3_case_matches() {
         };
 
         let (request, _) = v3::canonical_request(&parts);
-        assert_eq!(request, field(case, "canonical_request"), "canonical request of {name}");
-        assert_eq!(v3::string_to_sign(&request), field(case, "string_to_sign"), "{name}");
+        assert_eq!(
+            request,
+            field(case, "canonical_request"),
+            "canonical request of {name}"
+        );
+        assert_eq!(
+            v3::string_to_sign(&request),
+            field(case, "string_to_sign"),
+            "{name}"
+        );
         let secret = field(case, "access_key_secret");
         let auth = v3::authorization(&parts, field(case, "access_key_id"), secret);
-        assert_eq!(auth.to_header_value(), field(case, "authorization"), "authorization of {name}");
-        assert_eq!(v3::Authorization::parse(field(case, "authorization")).unwrap(), auth);
+        assert_eq!(
+            auth.to_header_value(),
+            field(case, "authorization"),
+            "authorization of {name}"
+        );
+        assert_eq!(
+            v3::Authorization::parse(field(case, "authorization")).unwrap(),
+            auth
+        );
     }
 }
 
@@ -108,6 +142,9 @@ fn a_wrong_secret_changes_the_signature() {
     let params = string_pairs(&case["all_signed_params"]);
     let good = rpc_v1::signature("GET", params.iter().copied(), "testsecret");
     let bad = rpc_v1::signature("GET", params.iter().copied(), "testsecreT");
-    assert!(acs_signature::signatures_match(&good, field(case, "signature")));
+    assert!(acs_signature::signatures_match(
+        &good,
+        field(case, "signature")
+    ));
     assert!(!acs_signature::signatures_match(&bad, &good));
 }
