@@ -230,8 +230,10 @@ impl Reconciler {
                     PolicyOrigin::Gone => {}
                 }
             }
-            if self.rules.mode == AccountMode::Classic {
-                // One policy per disk: what ECS reports is all there is.
+            if carrying.is_none() && self.rules.mode == AccountMode::Classic {
+                // One policy per disk: what ECS reports is all there is. (A full read lists
+                // ours exactly, which also repairs a mode setting that does not match the
+                // account.)
                 ours.retain(|p| p == policy);
             }
             fresh.insert(disk.clone(), ActualDisk::present(ours, foreign));

@@ -129,3 +129,30 @@ async fn drift_and_foreign_policies_classic_account() {
 async fn drift_and_foreign_policies_upgraded_account() {
     within(60, drift_and_foreign(AccountMode::Upgraded)).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_classic_setting_on_an_upgraded_account_still_never_stacks_two_of_ours() {
+    within(60, async {
+        let settings = Chain::settings(AccountMode::Classic, Duration::from_millis(700));
+        let chain = Chain::start(1, settings).await;
+        let upgraded = ecs_sim::AccountMode::Upgraded;
+        chain
+            .ecs_sim
+            .admin()
+            .set_account_mode(upgraded)
+            .await
+            .unwrap();
+        chain.bound_pvc("web-0", &disk(0), &[("app", "web")]).await;
+        let old = chain.create_vsp("old", "web").await;
+        let sp_old = chain.give_ecs_policy(&old).await;
+        chain.wait_policies(&disk(0), &[&sp_old]).await;
+
+        // Another policy of ours stacked by hand is found by the resync and cancelled.
+        let other = chain.create_vsp("other", "db").await;
+        let sp_other = chain.give_ecs_policy(&other).await;
+        chain.apply(&sp_other, &[disk(0)]).await;
+        chain.wait_policies(&disk(0), &[&sp_old]).await;
+        chain.stop().await;
+    })
+    .await;
+}
