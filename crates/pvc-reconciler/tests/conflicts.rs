@@ -67,6 +67,21 @@ async fn two_vsps_on_one_pvc(mode: AccountMode) {
     chain.apply(&sp_alpha, &[disk(0)]).await;
     chain.wait_policies(&disk(0), &[&sp_zeta]).await;
     chain.wait_event("web-0", "PolicyDriftRepaired").await;
+
+    // The winner deleted (its ECS policy still exists: policy-listener is not running here,
+    // and its tags say it is ours): the loser takes the disk, and its conflict clears.
+    chain
+        .vsps()
+        .delete("zeta", &Default::default())
+        .await
+        .unwrap();
+    chain.wait_policies(&disk(0), &[&sp_alpha]).await;
+    chain
+        .wait_vsp("alpha", "conflicts cleared", |v| {
+            let status = v.status.as_ref();
+            status.is_some_and(|s| s.conflicts.is_none() && s.applied_volumes == Some(1))
+        })
+        .await;
     chain.stop().await;
 }
 
