@@ -18,7 +18,7 @@ async fn many_pvcs(chain: &Chain, n: usize) {
             .await;
     }
     // Let the watches deliver and the reconciler read the new (pending) disks.
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    chain.settle().await;
 }
 
 async fn all_carry(chain: &Chain, n: usize, policy: &str) {
@@ -61,6 +61,7 @@ async fn ecs_calls_grow_with_the_changes_not_with_the_cluster() {
             .await;
 
         // One relabelled PVC costs one read and one cancel, whatever the cluster size.
+        chain.settle().await;
         chain.ecs_sim.admin().reset_counters().await.unwrap();
         chain.label("web-7", "app", None).await;
         chain.wait_policies(&disk(7), &[]).await;
@@ -85,7 +86,7 @@ async fn a_restart_mid_batch_finishes_the_job_without_duplicates() {
         // Slow Apply down so the kill lands between batches.
         let slow = FaultRule {
             action: "ApplyAutoSnapshotPolicy".into(),
-            fault: Fault::Latency { millis: 150 },
+            fault: Fault::Latency { millis: 300 },
             probability: 1.0,
             times: None,
         };

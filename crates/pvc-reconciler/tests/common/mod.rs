@@ -171,6 +171,29 @@ impl Chain {
         counters.get(action, ecs_sim::SUCCESS)
     }
 
+    /// Waits until the reconciler has stopped calling ECS (no new call for 600ms), so that
+    /// counters reset afterwards measure only what the test does next.
+    pub async fn settle(&self) {
+        const ACTIONS: [&str; 4] = [
+            "DescribeDisks",
+            "DescribeAutoSnapshotPolicyEx",
+            "ApplyAutoSnapshotPolicy",
+            "CancelAutoSnapshotPolicy",
+        ];
+        let (mut last, mut quiet) = (u64::MAX, 0);
+        for _ in 0..200 {
+            let counters = self.ecs_sim.admin().counters().await.unwrap();
+            let total: u64 = ACTIONS.iter().map(|a| counters.total(a)).sum();
+            quiet = if total == last { quiet + 1 } else { 0 };
+            if quiet == 3 {
+                return;
+            }
+            last = total;
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        panic!("the reconciler never stopped calling ECS");
+    }
+
     /// A PV `pv-<name>` of the disk driver (reclaim `policy`) for `disk`, and a bound PVC
     /// `default/<name>` with `labels`.
     pub async fn bound_pvc(&self, name: &str, disk: &str, labels: &[(&str, &str)]) {
