@@ -184,21 +184,25 @@ impl<C: SnapshotCatalog> Reconciler<C> {
     }
 
     /// Runs passes while `leader` says this replica leads, until `shutdown`.
+    ///
+    /// A closed `leader` channel means its last value is final (leader election disabled).
     pub async fn run(mut self, mut leader: watch::Receiver<bool>, shutdown: CancellationToken) {
         loop {
-            let leading = *leader.borrow_and_update();
-            if leading {
+            if *leader.borrow_and_update() {
                 info!("leading: importing snapshots");
                 tokio::select! {
                     () = self.lead() => {}
-                    _ = leader.changed() => {}
+                    () = leadership_lost(&mut leader) => {}
                     () = shutdown.cancelled() => return,
                 }
                 info!("no longer leading: standing by");
                 self.discovery = Discovery::default();
             } else {
                 tokio::select! {
-                    changed = leader.changed() => if changed.is_err() { return },
+                    changed = leader.changed() => if changed.is_err() {
+                        shutdown.cancelled().await;
+                        return;
+                    },
                     () = shutdown.cancelled() => return,
                 }
             }
@@ -219,6 +223,18 @@ impl<C: SnapshotCatalog> Reconciler<C> {
                 Err(e) => error!(error = %e, full, "pass failed; retrying at the next tick"),
             }
             tokio::time::sleep(self.settings.poll_interval).await;
+        }
+    }
+}
+
+/// Resolves when `leader` turns false; never when the channel closes while leading.
+async fn leadership_lost(leader: &mut watch::Receiver<bool>) {
+    loop {
+        if leader.changed().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+        if !*leader.borrow_and_update() {
+            return;
         }
     }
 }

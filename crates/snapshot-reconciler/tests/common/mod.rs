@@ -91,6 +91,13 @@ impl<C: SnapshotCatalog> Harness<C> {
         self.reconciler = reconciler;
     }
 
+    /// A new reconciler to run on its own (its metrics become `self.metrics`).
+    pub fn detached_reconciler(&mut self) -> Reconciler<C> {
+        let (metrics, reconciler) = reconciler(&self.client, &self.ecs, Events::disabled());
+        self.metrics = metrics;
+        reconciler
+    }
+
     /// A new reconciler over the same cluster and region, as after a restart.
     pub fn restart(&mut self) {
         let (metrics, reconciler) = reconciler(&self.client, &self.ecs, Events::disabled());
