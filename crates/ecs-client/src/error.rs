@@ -61,10 +61,16 @@ pub enum Error {
     },
 
     /// No usable credentials: a provider failed or returned something unusable.
+    ///
+    /// `transient` is true when the source could not be reached or answered like an outage
+    /// (connect error, timeout, HTTP 5xx, throttling): asking again later may succeed. It is
+    /// false when the source refused (bad OIDC token, role not found, `Code` other than
+    /// `Success`) or is misconfigured: repeating cannot help until someone fixes it.
     #[error("credentials from {provider} are unavailable: {reason}")]
     Credentials {
         provider: &'static str,
         reason: String,
+        transient: bool,
     },
 
     /// The client or a provider was configured with values that cannot work.
@@ -230,12 +236,14 @@ impl Error {
 
     /// A failure that says nothing about the request itself: HTTP 5xx, ECS's
     /// `InternalError`/`UnknownError`/`ServiceUnavailable`, timeouts, refused or reset
-    /// connections, and non-ECS bodies with a 5xx status.
+    /// connections, non-ECS bodies with a 5xx status, and credential sources that were
+    /// unreachable or down (the request was then never sent, so repeating it is always safe).
     pub fn is_transient(&self) -> bool {
         match self {
             Self::Api(api) => api.is_transient(),
             Self::UnexpectedResponse { status, .. } => *status >= 500,
             Self::Transport { .. } => true,
+            Self::Credentials { transient, .. } => *transient,
             _ => false,
         }
     }
@@ -265,12 +273,12 @@ impl Error {
     /// A bounded label for metrics and logs.
     pub fn kind(&self) -> ErrorKind {
         match self {
+            Self::Credentials { .. } => ErrorKind::CredentialsUnavailable,
             _ if self.is_throttling() => ErrorKind::Throttled,
             _ if self.is_transient() => ErrorKind::Transient,
             _ if self.is_credentials_rejected() => ErrorKind::CredentialsRejected,
             Self::Api(_) | Self::UnexpectedResponse { .. } => ErrorKind::Rejected,
             Self::InvalidRequest { .. } => ErrorKind::InvalidRequest,
-            Self::Credentials { .. } => ErrorKind::CredentialsUnavailable,
             Self::Config(_) | Self::Transport { .. } => ErrorKind::Config,
         }
     }

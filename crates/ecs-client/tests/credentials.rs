@@ -203,6 +203,71 @@ async fn instance_role_failure_documents_are_reported_without_their_contents() {
     assert!(!format!("{error} {error:?}").contains("leaked-secret"));
 }
 
+#[tokio::test]
+async fn instance_role_outages_are_transient_and_refusals_are_not() {
+    let server = FakeServer::start(|request| match request.path.as_str() {
+        "/latest/api/token" => Answer::text(503, "Service Unavailable"),
+        _ => Answer::text(404, "Not Found"),
+    })
+    .await;
+    let down = InstanceRoleCredentials::new(imds_config(&server)).unwrap();
+    let error = down.credentials().await.unwrap_err();
+    assert!(error.is_transient(), "HTTP 503 is an outage: {error}");
+    assert_eq!(error.kind(), ecs_client::ErrorKind::CredentialsUnavailable);
+    assert!(!error.request_may_have_reached_ecs());
+
+    let unreachable = InstanceRoleConfig {
+        base_url: Url::parse(&format!("http://{}/", closed_port().await)).unwrap(),
+        ..InstanceRoleConfig::default()
+    };
+    let error = InstanceRoleCredentials::new(unreachable)
+        .unwrap()
+        .credentials()
+        .await
+        .unwrap_err();
+    assert!(
+        error.is_transient(),
+        "a refused connection is an outage: {error}"
+    );
+
+    let mut config = imds_config(&server);
+    config.allow_without_token = true;
+    let error = InstanceRoleCredentials::new(config)
+        .unwrap()
+        .credentials()
+        .await
+        .unwrap_err();
+    assert!(
+        !error.is_transient(),
+        "no role attached (404) is permanent: {error}"
+    );
+}
+
+#[tokio::test]
+async fn instance_role_code_other_than_success_is_permanent() {
+    let server = FakeServer::start(|request| match request.path.as_str() {
+        "/latest/api/token" => Answer::text(200, IMDS_TOKEN),
+        _ => Answer::json(200, json!({ "Code": "Failed" })),
+    })
+    .await;
+    let mut config = imds_config(&server);
+    config.role_name = Some("ssm-role".into());
+
+    let error = InstanceRoleCredentials::new(config)
+        .unwrap()
+        .credentials()
+        .await
+        .unwrap_err();
+
+    assert!(!error.is_transient(), "{error}");
+}
+
+/// An address nothing listens on: bound, then released.
+async fn closed_port() -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    listener.local_addr().unwrap()
+}
+
 // ----- RRSA / OIDC --------------------------------------------------------------------------
 
 fn sts(request: &Recorded) -> Answer {
@@ -286,6 +351,34 @@ async fn rrsa_errors_carry_the_sts_code_but_not_the_token() {
     assert!(!text.contains("expired-jwt-secret-part"), "{text}");
 }
 
+#[tokio::test]
+async fn rrsa_sts_outages_are_transient_and_token_refusals_are_not() {
+    let server = FakeServer::start(|request| match request.param("OIDCToken") {
+        Some("busy") => Answer::json(
+            503,
+            json!({ "RequestId": "r", "Code": "ServiceUnavailable", "Message": "busy" }),
+        ),
+        Some("gateway") => Answer::text(502, "<html>Bad Gateway</html>"),
+        _ => sts(request),
+    })
+    .await;
+    let dir = ScratchDir::new();
+    let provider = oidc_provider(&server, &dir);
+
+    for token in ["busy", "gateway"] {
+        std::fs::write(dir.path("token"), token).unwrap();
+        let error = provider.credentials().await.unwrap_err();
+        assert!(error.is_transient(), "{token}: {error}");
+    }
+
+    std::fs::write(dir.path("token"), "expired-jwt").unwrap();
+    let refused = provider.credentials().await.unwrap_err();
+    assert!(!refused.is_transient(), "{refused}");
+    std::fs::remove_file(dir.path("token")).unwrap();
+    let missing = provider.credentials().await.unwrap_err();
+    assert!(!missing.is_transient(), "{missing}");
+}
+
 // ----- The refreshing cache -----------------------------------------------------------------
 
 /// Issues numbered STS credentials of a fixed lifetime; fails while `failing` is set.
@@ -317,6 +410,7 @@ impl CredentialsProvider for Issuer {
                 return Err(Error::Credentials {
                     provider: "test-issuer",
                     reason: "down".into(),
+                    transient: true,
                 });
             }
             let n = self.issued.fetch_add(1, Ordering::SeqCst) + 1;

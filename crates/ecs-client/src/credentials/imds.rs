@@ -16,7 +16,9 @@ use futures::future::BoxFuture;
 use reqwest::{StatusCode, Url};
 use serde::Deserialize;
 
-use super::{Credentials, CredentialsProvider, http_failure, parse_expiration};
+use super::{
+    Credentials, CredentialsProvider, http_failure, is_outage_status, outage, parse_expiration,
+};
 use crate::Error;
 
 const PROVIDER: &str = "instance-ram-role";
@@ -208,9 +210,11 @@ impl CredentialsProvider for InstanceRoleCredentials {
 async fn read_ok(response: reqwest::Response, what: &str) -> Result<String, Error> {
     let status = response.status();
     if status != StatusCode::OK {
-        return Err(failure(format!(
-            "{what}: metadata service answered HTTP {status}"
-        )));
+        let reason = format!("{what}: metadata service answered HTTP {status}");
+        if is_outage_status(status.as_u16()) {
+            return Err(outage(PROVIDER, reason));
+        }
+        return Err(failure(reason));
     }
     response
         .text()
@@ -218,9 +222,7 @@ async fn read_ok(response: reqwest::Response, what: &str) -> Result<String, Erro
         .map_err(|e| http_failure(PROVIDER, &format!("{what} body unreadable"), e))
 }
 
+/// A refusal or an unusable answer: permanent.
 fn failure(reason: String) -> Error {
-    Error::Credentials {
-        provider: PROVIDER,
-        reason,
-    }
+    super::refusal(PROVIDER, reason)
 }

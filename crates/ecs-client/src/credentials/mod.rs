@@ -177,16 +177,39 @@ impl fmt::Debug for Credentials {
 
 /// Reads the `Expiration` field of IMDS and STS answers (`yyyy-MM-ddTHH:mm:ssZ`).
 pub(crate) fn parse_expiration(provider: &'static str, text: &str) -> Result<Timestamp, Error> {
-    crate::actions::parse_ecs_time(text).ok_or_else(|| Error::Credentials {
-        provider,
-        reason: format!("Expiration {text:?} is not an ISO 8601 UTC time"),
+    crate::actions::parse_ecs_time(text).ok_or_else(|| {
+        refusal(
+            provider,
+            format!("Expiration {text:?} is not an ISO 8601 UTC time"),
+        )
     })
 }
 
-/// Describes a failed credential HTTP call without its URL (which may carry a token).
+/// Describes a failed credential HTTP call without its URL (which may carry a token). The
+/// source was unreachable, slow or cut off, so the failure is transient.
 pub(crate) fn http_failure(provider: &'static str, what: &str, error: reqwest::Error) -> Error {
+    outage(provider, format!("{what}: {}", error.without_url()))
+}
+
+/// The source could not be reached or answered like an outage: a later attempt may succeed.
+pub(crate) fn outage(provider: &'static str, reason: String) -> Error {
     Error::Credentials {
         provider,
-        reason: format!("{what}: {}", error.without_url()),
+        reason,
+        transient: true,
     }
+}
+
+/// The source refused or handed out something unusable: repeating will not help.
+pub(crate) fn refusal(provider: &'static str, reason: String) -> Error {
+    Error::Credentials {
+        provider,
+        reason,
+        transient: false,
+    }
+}
+
+/// Whether an HTTP status from a credential source means "try again later" (5xx, 429).
+pub(crate) fn is_outage_status(status: u16) -> bool {
+    status >= 500 || status == 429
 }

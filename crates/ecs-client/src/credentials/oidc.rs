@@ -12,7 +12,9 @@ use futures::future::BoxFuture;
 use reqwest::Url;
 use serde::Deserialize;
 
-use super::{Credentials, CredentialsProvider, http_failure, parse_expiration};
+use super::{
+    Credentials, CredentialsProvider, http_failure, is_outage_status, outage, parse_expiration,
+};
 use crate::Error;
 
 const PROVIDER: &str = "rrsa-oidc";
@@ -178,9 +180,12 @@ impl OidcRoleCredentials {
             .map_err(|e| http_failure(PROVIDER, "STS answer unreadable", e))?;
 
         let answer: StsAnswer = serde_json::from_slice(&body).map_err(|e| {
-            failure(format!(
-                "STS answered HTTP {status} with a body that is not JSON: {e}"
-            ))
+            let reason = format!("STS answered HTTP {status} with a body that is not JSON: {e}");
+            if is_outage_status(status) {
+                outage(PROVIDER, reason)
+            } else {
+                failure(reason)
+            }
         })?;
         let credentials = match (answer.credentials, answer.code) {
             (Some(credentials), None) if status == 200 => credentials,
@@ -189,11 +194,14 @@ impl OidcRoleCredentials {
                     .message
                     .unwrap_or_default()
                     .replace(&token, "[REDACTED]");
+                let code = code.unwrap_or_default();
                 let reason = format!(
-                    "STS AssumeRoleWithOIDC answered HTTP {status} {}: {message} (RequestId {})",
-                    code.unwrap_or_default(),
+                    "STS AssumeRoleWithOIDC answered HTTP {status} {code}: {message} (RequestId {})",
                     answer.request_id.unwrap_or_default()
                 );
+                if is_outage_status(status) || code.starts_with("Throttling") {
+                    return Err(outage(PROVIDER, reason));
+                }
                 return Err(failure(reason));
             }
         };
@@ -259,11 +267,9 @@ impl CredentialsProvider for OidcRoleCredentials {
     }
 }
 
+/// A refusal (bad token, unknown role) or an unusable answer: permanent.
 fn failure(reason: String) -> Error {
-    Error::Credentials {
-        provider: PROVIDER,
-        reason,
-    }
+    super::refusal(PROVIDER, reason)
 }
 
 #[cfg(test)]

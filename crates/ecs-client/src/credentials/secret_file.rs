@@ -150,17 +150,15 @@ async fn read_value(path: &Path) -> Result<String, Error> {
         .map_err(|e| file_error(path, &e))?;
     let value = text.trim();
     if value.is_empty() {
-        return Err(Error::Credentials {
-            provider: PROVIDER,
-            reason: format!("{} is empty", path.display()),
-        });
+        return Err(super::refusal(
+            PROVIDER,
+            format!("{} is empty", path.display()),
+        ));
     }
     Ok(value.to_owned())
 }
 
+/// A missing or unreadable mounted file needs an operator, not a retry.
 fn file_error(path: &Path, error: &std::io::Error) -> Error {
-    Error::Credentials {
-        provider: PROVIDER,
-        reason: format!("cannot read {}: {error}", path.display()),
-    }
+    super::refusal(PROVIDER, format!("cannot read {}: {error}", path.display()))
 }

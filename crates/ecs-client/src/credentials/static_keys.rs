@@ -39,6 +39,7 @@ impl StaticCredentials {
                 .ok_or_else(|| Error::Credentials {
                     provider: "environment",
                     reason: format!("{name} is not set or empty"),
+                    transient: false,
                 })
         };
         let id = required(ENV_ACCESS_KEY_ID)?;

@@ -47,6 +47,12 @@ fn from_ecs(rpc: &'static str, error: ecs_client::Error) -> Status {
         E::UnexpectedResponse { status, .. } if *status >= 500 => {
             GatewayErrorDetails::new(GatewayReason::EcsUnavailable)
         }
+        E::Credentials {
+            transient: true, ..
+        } => {
+            tracing::warn!(rpc, %error, "the gateway's credential source is unreachable");
+            GatewayErrorDetails::new(GatewayReason::EcsUnavailable)
+        }
         E::UnexpectedResponse { .. } | E::Credentials { .. } | E::Config(_) => {
             tracing::error!(rpc, %error, "the gateway cannot call ECS");
             GatewayErrorDetails::new(GatewayReason::Internal)

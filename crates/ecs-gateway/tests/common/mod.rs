@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use ecs_client::credentials::{Credentials, StaticCredentials};
+use ecs_client::credentials::{Credentials, CredentialsProvider, StaticCredentials};
 use ecs_client::{ClientConfig, EcsClient, Endpoint};
 use ecs_gateway::auth::token_review::TokenReviewer;
 use ecs_gateway::auth::{AllowList, Authenticator};
@@ -41,8 +41,14 @@ pub const DEFAULT_ALLOW_LIST: &str = "callers:\n\
     - identity: flooder.test\n  rpcs: ['*']\n\
     - identity: quiet.test\n  rpcs: ['*']\n";
 
+/// Builds the gateway's credential source once the simulator runs (its STS and metadata
+/// endpoints live on the simulator's port).
+pub type CredentialsFactory = Box<dyn FnOnce(&SimHandle) -> Arc<dyn CredentialsProvider> + Send>;
+
 /// What a test can change.
 pub struct Options {
+    /// The gateway's credential source; the simulator's default AccessKey pair when `None`.
+    pub credentials: Option<CredentialsFactory>,
     pub limits: LimitsConfig,
     pub retry: RetryConfig,
     pub allow_list: String,
@@ -69,6 +75,7 @@ impl Default for Options {
             ..RetryConfig::default()
         };
         Self {
+            credentials: None,
             limits,
             retry,
             allow_list: DEFAULT_ALLOW_LIST.to_string(),
@@ -132,9 +139,12 @@ impl Harness {
         let mut registry = prometheus_client::registry::Registry::default();
         metrics.register(&mut registry);
 
-        let backend = Arc::new(backend(
-            &sim,
-            options.limits,
+        let credentials = options.credentials.map(|factory| factory(&sim));
+        let ecs = ecs_client_with(&sim, credentials);
+        let scheduler = Arc::new(Scheduler::start(options.limits, metrics.clone()).unwrap());
+        let backend = Arc::new(LimitedEcs::new(
+            ecs,
+            scheduler,
             options.retry,
             metrics.clone(),
         ));
@@ -239,13 +249,24 @@ pub fn backend(
 
 /// An ECS client for the simulator, with its default key pair.
 pub fn ecs_client(sim: &SimHandle) -> EcsClient {
-    let credentials = Credentials::access_key(
-        ecs_sim::DEFAULT_ACCESS_KEY_ID,
-        ecs_sim::DEFAULT_ACCESS_KEY_SECRET,
-    )
-    .unwrap();
+    ecs_client_with(sim, None)
+}
+
+/// An ECS client for the simulator with `credentials`, or its default key pair.
+pub fn ecs_client_with(
+    sim: &SimHandle,
+    credentials: Option<Arc<dyn CredentialsProvider>>,
+) -> EcsClient {
+    let credentials = credentials.unwrap_or_else(|| {
+        let pair = Credentials::access_key(
+            ecs_sim::DEFAULT_ACCESS_KEY_ID,
+            ecs_sim::DEFAULT_ACCESS_KEY_SECRET,
+        )
+        .unwrap();
+        Arc::new(StaticCredentials::new(pair))
+    });
     let mut config = ClientConfig::new(Endpoint::url(&sim.base_url()).unwrap());
     config.request_timeout = Duration::from_secs(5);
     config.read_timeout = Duration::from_secs(5);
-    EcsClient::new(config, Arc::new(StaticCredentials::new(credentials))).unwrap()
+    EcsClient::new(config, credentials).unwrap()
 }
