@@ -18,6 +18,7 @@ use crate::args::{Args, CredentialsSource, EcsArgs, SecurityArgs};
 use crate::auth::token_review::{CachedReviewer, KubeTokenReviewer, TokenReviewer};
 use crate::auth::{AllowList, Authenticator};
 use crate::backend::limited::LimitedEcs;
+use crate::lifecycle;
 use crate::limiter::Scheduler;
 use crate::metrics::Metrics;
 use crate::server::{self, TlsFiles};
@@ -57,17 +58,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(args.listen_addr)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen_addr))?;
-    let admin_task = tokio::spawn(admin.serve(registry, readiness.clone(), shutdown.token()));
     tracing::info!(region = %args.ecs.region, listen = %args.listen_addr, "ecs-gateway started");
 
     readiness.set(true);
-    let token = shutdown.token();
-    let not_ready = readiness.clone();
-    let stopping = async move {
-        token.cancelled().await;
-        not_ready.set(false);
-        tracing::info!("shutting down: refusing new connections, finishing calls in flight");
-    };
+    let stopping = lifecycle::not_ready_on_shutdown(&shutdown, readiness.clone());
     let grpc = server::serve(
         listener,
         service,
@@ -76,9 +70,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         insecure,
         stopping,
     );
-    shutdown.drain(grpc).await??;
-
-    admin_task.await.context("admin server task failed")??;
+    lifecycle::serve_until_drained(admin, registry, readiness, &shutdown, grpc).await?;
     tracing::info!("ecs-gateway stopped");
     Ok(())
 }

@@ -11,6 +11,7 @@ pub mod args;
 pub mod auth;
 pub mod backend;
 mod error;
+pub mod lifecycle;
 pub mod limiter;
 pub mod metrics;
 pub mod server;
