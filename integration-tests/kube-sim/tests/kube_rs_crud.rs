@@ -383,3 +383,29 @@ async fn dependents_go_with_their_owner_unless_orphaned() {
     assert_eq!(status_code(api.get("dep1").await.unwrap_err()).0, 404);
     assert_eq!(status_code(api.get("dep2").await.unwrap_err()).0, 404);
 }
+
+#[tokio::test]
+async fn exact_resource_version_reads_the_past() {
+    use kube::api::VersionMatch;
+    let (_sim, client) = common::start_default().await;
+    let api: Api<ConfigMap> = Api::namespaced(client, "default");
+    let first = api
+        .create(&PostParams::default(), &config_map("a", &[]))
+        .await
+        .unwrap();
+    let rv = first.metadata.resource_version.unwrap();
+    api.create(&PostParams::default(), &config_map("b", &[]))
+        .await
+        .unwrap();
+    api.delete("a", &DeleteParams::default()).await.unwrap();
+
+    let then = ListParams::default().at(&rv).matching(VersionMatch::Exact);
+    let past = api.list(&then).await.unwrap();
+    let names: Vec<String> = past
+        .items
+        .iter()
+        .filter_map(|c| c.metadata.name.clone())
+        .collect();
+    assert_eq!(names, vec!["a"]);
+    assert_eq!(past.metadata.resource_version.as_deref(), Some(rv.as_str()));
+}

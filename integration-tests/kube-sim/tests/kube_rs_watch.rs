@@ -236,3 +236,27 @@ async fn controller_reconciles_every_object() {
     }
     driver.abort();
 }
+
+#[tokio::test]
+async fn watches_end_after_timeout_seconds() {
+    let (_sim, client) = common::start_default().await;
+    let api: Api<ConfigMap> = Api::namespaced(client, "default");
+    let started = tokio::time::Instant::now();
+    let mut stream = api
+        .watch(&WatchParams::default().timeout(1), "0")
+        .await
+        .unwrap()
+        .boxed();
+    while let Some(event) = tokio::time::timeout(LIMIT, stream.try_next())
+        .await
+        .unwrap()
+        .unwrap()
+    {
+        assert!(!matches!(event, WatchEvent::Error(_)), "{event:?}");
+    }
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed >= Duration::from_millis(900) && elapsed < Duration::from_secs(5),
+        "{elapsed:?}"
+    );
+}

@@ -376,6 +376,14 @@ async fn finalizers_wait_and_watch() {
             String::from_utf8_lossy(&waited.stderr)
         );
 
+        let namespace = "apiVersion: v1\nkind: Namespace\nmetadata: {name: scratch}\n";
+        k.ok(&["apply", "-f", "-"], Some(namespace)).await;
+        let in_ns = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: scratch}\n";
+        k.ok(&["apply", "-f", "-"], Some(in_ns)).await;
+        k.ok(&["delete", "namespace", "scratch", "--timeout=20s"], None)
+            .await;
+        k.fails(&["get", "namespace", "scratch"], None).await;
+
         let watcher = k.run(
             &[
                 "get",
