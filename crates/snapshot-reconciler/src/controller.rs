@@ -21,7 +21,7 @@ use kube::{
 };
 use tokio::{sync::watch, time::Instant};
 use tokio_util::sync::CancellationToken;
-use tracing::{debug, error, info, warn};
+use tracing::{debug, error, info};
 
 use crate::{
     ReconcilerError,
@@ -31,8 +31,7 @@ use crate::{
     metrics::Metrics,
     objects::{self, HeldCopies, MANAGED_SELECTOR},
     ownership::Ownership,
-    plan,
-    policy_view::{self, PolicyView},
+    plan, policies,
 };
 
 /// What the loop needs besides its clients.
@@ -142,7 +141,7 @@ impl<C: SnapshotCatalog> Reconciler<C> {
         let managed = ListParams::default().labels(MANAGED_SELECTOR);
         let client = &self.client;
 
-        let vsps: Api<DynamicObject> = Api::all_with(client.clone(), &policy_view::api_resource());
+        let vsps: Api<DynamicObject> = Api::all_with(client.clone(), &policies::api_resource());
         let policies = vsps
             .list(&all)
             .await
@@ -169,13 +168,8 @@ impl<C: SnapshotCatalog> Reconciler<C> {
             .await
             .map_err(list("VolumeSnapshotContents"))?;
 
-        let views = policies.items.iter().filter_map(|o| {
-            PolicyView::from_object(o)
-                .inspect_err(|e| warn!(error = %e, "skipping an undecodable VolumeSnapshotPolicy"))
-                .ok()
-        });
         let ownership = Ownership::build(
-            views.collect(),
+            policies::decode(policies.items),
             &pvcs.items,
             &pvs.items,
             &self.settings.csi_drivers,

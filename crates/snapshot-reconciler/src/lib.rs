@@ -3,7 +3,7 @@
 //! namespace, and removes the pairs when ECS no longer has the snapshot.
 //!
 //! It owns: discovery of ECS snapshots through the gateway ([`ecs`], [`discovery`]), which
-//! policy a snapshot belongs to ([`ownership`], [`policy_view`]), the pair it becomes
+//! policy a snapshot belongs to ([`ownership`], [`policies`]), the pair it becomes
 //! ([`objects`]), the rules of what to create and remove ([`plan`]), the writes ([`apply`]),
 //! the loop ([`controller`]), Events and metrics.
 //!
@@ -22,6 +22,6 @@ pub mod metrics;
 pub mod objects;
 pub mod ownership;
 pub mod plan;
-pub mod policy_view;
+pub mod policies;
 
 pub use error::ReconcilerError;

@@ -10,14 +10,14 @@
 //! A disk is managed when a bound PVC's PersistentVolume uses one of the configured CSI
 //! drivers; its `volumeHandle` is the disk ID.
 
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, sync::Arc};
 
 use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim};
-use kube::core::{Selector, SelectorExt};
 use snapshot_domain::conflict::{PolicyClaim, winner};
+use snapshot_k8s::{selector::PvcMatcher, vsp::VolumeSnapshotPolicy};
 use tracing::{debug, warn};
 
-use crate::{ecs::EcsSnapshot, policy_view::PolicyView};
+use crate::ecs::EcsSnapshot;
 
 /// A cloud disk behind a bound PVC of a managed CSI driver.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,40 +38,57 @@ pub struct Owner {
     pub driver: String,
 }
 
+/// The scheduled policy that won a disk, with its claim (name and creation time).
+#[derive(Debug, Clone)]
+struct DiskOwner {
+    policy: Arc<VolumeSnapshotPolicy>,
+    claim: PolicyClaim,
+}
+
+/// A snapshot ID a repeatOnce policy recorded in its status.
+#[derive(Debug, Clone)]
+struct OnceRecord {
+    policy: Arc<VolumeSnapshotPolicy>,
+    name: String,
+    /// `namespace/name` of the PVC, as recorded.
+    pvc: Option<String>,
+}
+
 /// Ownership of snapshots, computed from one consistent read of policies, PVCs and PVs.
 #[derive(Debug, Default)]
 pub struct Ownership {
     disks: BTreeMap<String, ManagedDisk>,
-    scheduled: BTreeMap<String, PolicyView>,
-    once: BTreeMap<String, PolicyView>,
+    scheduled: BTreeMap<String, DiskOwner>,
+    once: BTreeMap<String, OnceRecord>,
     default_driver: String,
 }
 
 impl Ownership {
     /// `drivers` lists the CSI drivers whose volumes are managed; the first is recorded on the
-    /// copies of snapshots whose disk is no longer bound.
+    /// copies of snapshots whose disk is no longer bound. Policies being deleted own nothing.
     pub fn build(
-        policies: Vec<PolicyView>,
+        policies: Vec<VolumeSnapshotPolicy>,
         pvcs: &[PersistentVolumeClaim],
         pvs: &[PersistentVolume],
         drivers: &[String],
     ) -> Self {
         let disks = managed_disks(pvcs, pvs, drivers);
-        let mut scheduled = BTreeMap::new();
+        let mut scheduled = Vec::new();
         let mut once = BTreeMap::new();
-        for policy in policies.into_iter().filter(|p| !p.deleting) {
-            if policy.repeat_once {
-                for id in policy.once_snapshots.keys() {
-                    once.insert(id.clone(), policy.clone());
-                }
-            } else {
-                scheduled.insert(policy.name.clone(), policy);
+        for policy in policies.into_iter().map(Arc::new) {
+            if policy.metadata.deletion_timestamp.is_some() {
+                continue;
+            }
+            if policy.spec.snapshot_schedule.is_repeat_once() {
+                once.extend(once_records(&policy));
+            } else if let Some(claim) = policy.disk_claim() {
+                scheduled.push(DiskOwner { policy, claim });
             }
         }
-        let scheduled = claims_per_disk(&disks, scheduled);
+
         Self {
+            scheduled: claims_per_disk(&disks, scheduled),
             disks,
-            scheduled,
             once,
             default_driver: drivers.first().cloned().unwrap_or_default(),
         }
@@ -79,34 +96,36 @@ impl Ownership {
 
     /// The owner of `snapshot`, or `None` when no policy claims it.
     pub fn owner_of(&self, snapshot: &EcsSnapshot) -> Option<Owner> {
-        if let Some(policy) = self.once.get(&snapshot.snapshot_id) {
-            return self.once_owner(policy, snapshot);
+        if let Some(record) = self.once.get(&snapshot.snapshot_id) {
+            return self.once_owner(record, snapshot);
         }
         if snapshot.snapshot_type != "auto" {
             return None;
         }
-        let policy = self.scheduled.get(&snapshot.disk_id)?;
-        if snapshot.created_at < policy.created {
+        let owner = self.scheduled.get(&snapshot.disk_id)?;
+        if snapshot.created_at < owner.claim.created {
             debug!(
                 snapshot = snapshot.snapshot_id,
-                policy = policy.name,
+                policy = owner.claim.name,
                 "predates the policy"
             );
             return None;
         }
+
         let disk = &self.disks[&snapshot.disk_id];
         let pvc = (disk.pvc_namespace.clone(), disk.pvc_name.clone());
         Some(Owner {
-            policy: policy.name.clone(),
-            namespaces: targets(policy, Some(&pvc.0))?,
+            policy: owner.claim.name.clone(),
+            namespaces: targets(&owner.policy, Some(&pvc.0))?,
             pvc: Some(pvc),
             driver: disk.driver.clone(),
         })
     }
 
-    fn once_owner(&self, policy: &PolicyView, snapshot: &EcsSnapshot) -> Option<Owner> {
-        let recorded = policy.once_snapshots[&snapshot.snapshot_id].pvc.as_deref();
-        let pvc = recorded
+    fn once_owner(&self, record: &OnceRecord, snapshot: &EcsSnapshot) -> Option<Owner> {
+        let pvc = record
+            .pvc
+            .as_deref()
             .and_then(|p| p.split_once('/'))
             .map(|(ns, name)| (ns.to_owned(), name.to_owned()));
         let driver = self
@@ -115,17 +134,39 @@ impl Ownership {
             .map(|d| d.driver.clone())
             .unwrap_or_else(|| self.default_driver.clone());
         Some(Owner {
-            policy: policy.name.clone(),
-            namespaces: targets(policy, pvc.as_ref().map(|p| p.0.as_str()))?,
+            policy: record.name.clone(),
+            namespaces: targets(&record.policy, pvc.as_ref().map(|p| p.0.as_str()))?,
             pvc,
             driver,
         })
     }
 }
 
-fn targets(policy: &PolicyView, pvc_namespace: Option<&str>) -> Option<Vec<String>> {
-    if !policy.namespaces.is_empty() {
-        return Some(policy.namespaces.clone());
+/// Snapshot ID to record, for every snapshot ECS has returned an ID for.
+fn once_records(policy: &Arc<VolumeSnapshotPolicy>) -> Vec<(String, OnceRecord)> {
+    let Some(name) = policy.metadata.name.clone() else {
+        return Vec::new();
+    };
+    let status = policy.status.as_ref().and_then(|s| s.repeat_once.as_ref());
+    let entries = status.map(|s| s.snapshots.as_slice()).unwrap_or_default();
+    entries
+        .iter()
+        .filter_map(|entry| {
+            let record = OnceRecord {
+                policy: Arc::clone(policy),
+                name: name.clone(),
+                pvc: entry.pvc.clone(),
+            };
+            Some((entry.snapshot_id.clone()?, record))
+        })
+        .collect()
+}
+
+/// `spec.volumeSnapshotNamespaces`, or the PVC's namespace when it names none.
+fn targets(policy: &VolumeSnapshotPolicy, pvc_namespace: Option<&str>) -> Option<Vec<String>> {
+    let named = policy.spec.volume_snapshot_namespaces.as_deref();
+    if let Some(named) = named.filter(|n| !n.is_empty()) {
+        return Some(named.to_vec());
     }
     pvc_namespace.map(|ns| vec![ns.to_owned()])
 }
@@ -133,14 +174,14 @@ fn targets(policy: &PolicyView, pvc_namespace: Option<&str>) -> Option<Vec<Strin
 /// Disk ID to the scheduled policy that wins it.
 fn claims_per_disk(
     disks: &BTreeMap<String, ManagedDisk>,
-    policies: BTreeMap<String, PolicyView>,
-) -> BTreeMap<String, PolicyView> {
-    let selectors: Vec<(&PolicyView, Selector)> = policies
-        .values()
-        .filter_map(|p| match Selector::try_from(p.selector.clone()) {
-            Ok(s) => Some((p, s)),
+    policies: Vec<DiskOwner>,
+) -> BTreeMap<String, DiskOwner> {
+    let matchers: Vec<(DiskOwner, PvcMatcher)> = policies
+        .into_iter()
+        .filter_map(|p| match PvcMatcher::new(&p.policy.spec.pvc_selector) {
+            Ok(m) => Some((p, m)),
             Err(e) => {
-                warn!(policy = p.name, error = %e, "skipping a policy with an unusable selector");
+                warn!(policy = p.claim.name, error = %e, "skipping a policy with an unusable selector");
                 None
             }
         })
@@ -148,13 +189,15 @@ fn claims_per_disk(
 
     let mut owners = BTreeMap::new();
     for (disk_id, disk) in disks {
-        let claims: Vec<PolicyClaim> = selectors
+        let selecting: Vec<&DiskOwner> = matchers
             .iter()
-            .filter(|(_, s)| s.matches(&disk.labels))
-            .map(|(p, _)| PolicyClaim::new(p.name.clone(), p.created))
+            .filter(|(_, m)| m.matches(&disk.labels))
+            .map(|(p, _)| p)
             .collect();
-        if let Some(won) = winner(&claims) {
-            owners.insert(disk_id.clone(), policies[&won.name].clone());
+        let won = winner(selecting.iter().map(|p| &p.claim))
+            .and_then(|w| selecting.iter().find(|p| p.claim == *w));
+        if let Some(won) = won {
+            owners.insert(disk_id.clone(), (*won).clone());
         }
     }
     owners

@@ -1,15 +1,16 @@
-use std::collections::BTreeMap;
-
 use k8s_openapi::{
     api::core::v1::{
         CSIPersistentVolumeSource, PersistentVolume, PersistentVolumeClaim,
         PersistentVolumeClaimSpec, PersistentVolumeClaimStatus, PersistentVolumeSpec,
     },
-    apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta},
+    apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time},
+};
+use snapshot_k8s::vsp::{
+    PvcSelector, RepeatOnceSnapshot, RepeatOnceSnapshotState, RepeatOnceStatus, SnapshotSchedule,
+    VolumeSnapshotPolicySpec, VolumeSnapshotPolicyStatus,
 };
 
 use super::*;
-use crate::policy_view::OnceSnapshot;
 
 const DRIVER: &str = "diskplugin.csi.alibabacloud.com";
 
@@ -17,20 +18,27 @@ fn drivers() -> Vec<String> {
     vec![DRIVER.to_owned()]
 }
 
-fn policy(name: &str, created: &str, app: &str) -> PolicyView {
-    PolicyView {
-        name: name.to_owned(),
-        uid: format!("uid-{name}"),
-        created: created.parse().unwrap(),
-        deleting: false,
-        selector: LabelSelector {
+fn policy(name: &str, created: &str, app: &str) -> VolumeSnapshotPolicy {
+    let spec = VolumeSnapshotPolicySpec {
+        pvc_selector: PvcSelector {
             match_labels: Some([("app".to_owned(), app.to_owned())].into()),
             ..Default::default()
         },
-        namespaces: vec![],
-        repeat_once: false,
-        once_snapshots: BTreeMap::new(),
-    }
+        snapshot_schedule: SnapshotSchedule {
+            repeat_weekdays: Some(vec!["1".to_owned()]),
+            time_points: Some(vec!["2".to_owned()]),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let mut policy = VolumeSnapshotPolicy::new(name, spec);
+    policy.metadata.uid = Some(format!("uid-{name}"));
+    policy.metadata.creation_timestamp = Some(Time(created.parse().unwrap()));
+    policy
+}
+
+fn namespaces(names: &[&str]) -> Option<Vec<String>> {
+    Some(names.iter().map(|n| (*n).to_owned()).collect())
 }
 
 fn pvc(ns: &str, name: &str, app: &str, volume: &str) -> PersistentVolumeClaim {
@@ -127,7 +135,7 @@ fn unmanaged_and_unselected_disks_have_no_owner() {
 #[test]
 fn overlapping_policies_give_the_disk_to_the_oldest() {
     let mut newer = policy("b-newer", "2026-12-01T05:00:00Z", "web");
-    newer.namespaces = vec!["backup".to_owned()];
+    newer.spec.volume_snapshot_namespaces = namespaces(&["backup"]);
     let ownership = Ownership::build(
         vec![newer, policy("a-older", "2026-12-01T00:00:00Z", "web")],
         &[pvc("shop", "data-0", "web", "pv-1")],
@@ -141,15 +149,30 @@ fn overlapping_policies_give_the_disk_to_the_oldest() {
 #[test]
 fn repeat_once_snapshots_are_found_by_the_ids_in_status() {
     let mut once = policy("adhoc", "2026-12-01T00:00:00Z", "web");
-    once.repeat_once = true;
-    once.namespaces = vec!["qa".to_owned(), "dev".to_owned()];
-    once.once_snapshots.insert(
-        "s-once".to_owned(),
-        OnceSnapshot {
-            disk_id: "d-gone".to_owned(),
-            pvc: Some("shop/data-0".to_owned()),
-        },
-    );
+    once.spec.snapshot_schedule = SnapshotSchedule {
+        repeat_once: Some(true),
+        ..Default::default()
+    };
+    once.spec.volume_snapshot_namespaces = namespaces(&["qa", "dev"]);
+    let recorded = |id: Option<&str>, disk: &str| RepeatOnceSnapshot {
+        disk_id: disk.to_owned(),
+        pvc: Some("shop/data-0".to_owned()),
+        snapshot_id: id.map(str::to_owned),
+        state: RepeatOnceSnapshotState::Accomplished,
+        ..Default::default()
+    };
+    once.status = Some(VolumeSnapshotPolicyStatus {
+        repeat_once: Some(RepeatOnceStatus {
+            generation: 1,
+            snapshots: vec![
+                recorded(Some("s-once"), "d-gone"),
+                recorded(None, "d-pending"),
+            ],
+            finished: false,
+            finish_time: None,
+        }),
+        ..Default::default()
+    });
     let ownership = Ownership::build(vec![once], &[], &[], &drivers());
     let owner = ownership
         .owner_of(&snap("s-once", "d-gone", "user", "2026-12-02T00:00:00Z"))
@@ -165,7 +188,7 @@ fn repeat_once_snapshots_are_found_by_the_ids_in_status() {
 #[test]
 fn a_deleting_policy_owns_nothing() {
     let mut gone = policy("nightly", "2026-12-01T00:00:00Z", "web");
-    gone.deleting = true;
+    gone.metadata.deletion_timestamp = gone.metadata.creation_timestamp.clone();
     let ownership = Ownership::build(
         vec![gone],
         &[pvc("shop", "data-0", "web", "pv-1")],

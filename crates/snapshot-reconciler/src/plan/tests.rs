@@ -1,33 +1,35 @@
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use k8s_openapi::{
     api::core::v1::{
         CSIPersistentVolumeSource, PersistentVolume, PersistentVolumeClaim,
         PersistentVolumeClaimSpec, PersistentVolumeClaimStatus, PersistentVolumeSpec,
     },
-    apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta},
+    apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time},
+};
+use snapshot_k8s::vsp::{
+    PvcSelector, SnapshotSchedule, VolumeSnapshotPolicy, VolumeSnapshotPolicySpec,
 };
 
 use super::*;
-use crate::{
-    objects::{HeldContent, HeldSnapshot},
-    policy_view::PolicyView,
-};
+use crate::objects::{HeldContent, HeldSnapshot};
 
 fn ownership(namespaces: &[&str]) -> Ownership {
-    let policy = PolicyView {
-        name: "nightly".into(),
-        uid: "u".into(),
-        created: "2026-12-01T00:00:00Z".parse().unwrap(),
-        deleting: false,
-        selector: LabelSelector {
+    let spec = VolumeSnapshotPolicySpec {
+        pvc_selector: PvcSelector {
             match_labels: Some([("app".to_owned(), "web".to_owned())].into()),
             ..Default::default()
         },
-        namespaces: namespaces.iter().map(|s| s.to_string()).collect(),
-        repeat_once: false,
-        once_snapshots: BTreeMap::new(),
+        volume_snapshot_namespaces: Some(namespaces.iter().map(|s| s.to_string()).collect()),
+        snapshot_schedule: SnapshotSchedule {
+            repeat_weekdays: Some(vec!["1".to_owned()]),
+            time_points: Some(vec!["2".to_owned()]),
+            ..Default::default()
+        },
+        ..Default::default()
     };
+    let mut policy = VolumeSnapshotPolicy::new("nightly", spec);
+    policy.metadata.creation_timestamp = Some(Time("2026-12-01T00:00:00Z".parse().unwrap()));
     let pvc = PersistentVolumeClaim {
         metadata: ObjectMeta {
             namespace: Some("shop".into()),

@@ -26,7 +26,7 @@ use snapshot_reconciler::{
     events::Events,
     metrics::Metrics,
     objects::{MANAGED_SELECTOR, content_resource, volume_snapshot_resource},
-    policy_view,
+    policies,
 };
 
 pub use catalog::MemCatalog;
@@ -177,7 +177,7 @@ impl<C: SnapshotCatalog> Harness<C> {
     }
 
     pub fn policies(&self) -> Api<DynamicObject> {
-        Api::all_with(self.client.clone(), &policy_view::api_resource())
+        Api::all_with(self.client.clone(), &policies::api_resource())
     }
 
     pub fn snapshots(&self, ns: &str) -> Api<DynamicObject> {
