@@ -24,8 +24,8 @@ lint: ## Formatting and clippy, as CI runs them
 fmt: ## Format the Rust code
 	$(CARGO) fmt --all
 
-demo: setup build ## Start the simulated environment locally and print how to use it
-	./scripts/demo.sh
+demo: setup build ## Run the walkthrough on the simulators, then stay up for kubectl (DEMO_ARGS=...)
+	./scripts/demo.sh $(DEMO_ARGS)
 
 chart-lint: setup ## helm lint --strict the chart with every ci/*-values.yaml (Helm SDK, no binary)
 	.venv/bin/python scripts/chart.py lint

@@ -19,7 +19,9 @@ fn write_leaf(
     sans: Vec<SanType>,
 ) -> Result<(), WalkthroughError> {
     let mut params = CertificateParams::default();
-    params.distinguished_name.push(DnType::CommonName, common_name);
+    params
+        .distinguished_name
+        .push(DnType::CommonName, common_name);
     params.subject_alt_names = sans;
     let key = KeyPair::generate()?;
     let cert = params.signed_by(&key, issuer)?;
@@ -42,14 +44,20 @@ pub fn generate(root: &Path, callers: &[(String, String)]) -> Result<(), Walkthr
     let mut ca = CertificateParams::default();
     ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-    ca.distinguished_name.push(DnType::CommonName, "walkthrough test CA");
+    ca.distinguished_name
+        .push(DnType::CommonName, "walkthrough test CA");
     let issuer = CertifiedIssuer::self_signed(ca, KeyPair::generate()?)?;
 
     let server_sans = vec![
         SanType::DnsName("localhost".try_into()?),
         SanType::IpAddress([127, 0, 0, 1].into()),
     ];
-    write_leaf(&root.join("ecs-gateway"), &issuer, "ecs-gateway", server_sans)?;
+    write_leaf(
+        &root.join("ecs-gateway"),
+        &issuer,
+        "ecs-gateway",
+        server_sans,
+    )?;
 
     for (component, identity) in callers {
         let sans = vec![SanType::DnsName(identity.as_str().try_into()?)];

@@ -57,7 +57,9 @@ pub fn export(dir: &Path) -> Result<ChartExport, WalkthroughError> {
         .arg(dir)
         .arg(&values)
         .output()
-        .map_err(WalkthroughError::io("running .venv/bin/python (run `make setup`)"))?;
+        .map_err(WalkthroughError::io(
+            "running .venv/bin/python (run `make setup`)",
+        ))?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
         return Err(WalkthroughError::Chart(stderr));

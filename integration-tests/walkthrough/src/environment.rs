@@ -33,8 +33,10 @@ const CONTROLLERS: [&str; 3] = ["policy-listener", "pvc-reconciler", "snapshot-r
 pub struct EnvOptions {
     /// Where logs, the kubeconfig and the certificates go (created; kept on failure).
     pub dir: PathBuf,
-    /// The ECS virtual clock's start (RFC 3339).
-    pub clock_start: String,
+    /// The ECS virtual clock's start (RFC 3339); `None` starts at the real time, which the
+    /// product needs for scheduled snapshots: snapshot-reconciler does not attribute snapshots
+    /// older than their policy's creation (a Kubernetes, real-time timestamp).
+    pub clock_start: Option<String>,
     /// Virtual seconds per real second; 0 moves the clock only through the admin API.
     pub clock_rate: u64,
 }
@@ -122,8 +124,16 @@ async fn start_all(
     let ecs_url = format!("http://{ecs_addr}");
 
     let gateway = free_addrs()?;
-    start_component("ecs-gateway", &export, &gateway, &gateway, &kubeconfig, &ecs_url, services)
-        .await?;
+    start_component(
+        "ecs-gateway",
+        &export,
+        &gateway,
+        &gateway,
+        &kubeconfig,
+        &ecs_url,
+        services,
+    )
+    .await?;
     let mut missing = Vec::new();
     for controller in CONTROLLERS {
         if !binaries::exists(controller) {
@@ -132,8 +142,16 @@ async fn start_all(
             continue;
         }
         let local = free_addrs()?;
-        start_component(controller, &export, &local, &gateway, &kubeconfig, &ecs_url, services)
-            .await?;
+        start_component(
+            controller,
+            &export,
+            &local,
+            &gateway,
+            &kubeconfig,
+            &ecs_url,
+            services,
+        )
+        .await?;
     }
     start_standins(dir, &kubeconfig, &ecs_url, services).await?;
 
@@ -202,17 +220,29 @@ async fn start_ecs_sim(
 ) -> Result<String, WalkthroughError> {
     let ready = options.dir.join("ecs-sim.addr");
     let _ = std::fs::remove_file(&ready);
-    let args = vec![
+    let mut args = vec![
         "--listen=127.0.0.1:0".to_owned(),
         format!("--ready-file={}", ready.display()),
-        format!("--clock-start={}", options.clock_start),
         format!("--clock-rate={}", options.clock_rate),
     ];
+    if let Some(start) = &options.clock_start {
+        args.push(format!("--clock-start={start}"));
+    }
     let program = binaries::binary("ecs-sim", "ecs-sim")?;
-    services.push(Service::spawn("ecs-sim", &program, &args, &[], &options.dir)?);
+    services.push(Service::spawn(
+        "ecs-sim",
+        &program,
+        &args,
+        &[],
+        &options.dir,
+    )?);
     let addr = process::wait_for("ecs-sim ready file", READY_TIMEOUT, || {
         let ready = ready.clone();
-        async move { std::fs::read_to_string(ready).ok().filter(|a| !a.is_empty()) }
+        async move {
+            std::fs::read_to_string(ready)
+                .ok()
+                .filter(|a| !a.is_empty())
+        }
     })
     .await;
     addr.map(|a| a.trim().to_owned())
@@ -271,7 +301,11 @@ async fn start_component(
     // walkthrough then shows whether it does its work (a readiness probe would fail in a pod).
     let service = services.last_mut().ok_or_else(|| not_ready(None))?;
     service.check_alive()?;
-    tracing::warn!(service = component, url, "alive but not answering its readiness probe");
+    tracing::warn!(
+        service = component,
+        url,
+        "alive but not answering its readiness probe"
+    );
     eprintln!("warning: {component} is running but does not answer {url}");
     Ok(())
 }
@@ -290,7 +324,13 @@ async fn start_standins(
         format!("--ready-file={}", ready.display()),
     ];
     let program = binaries::binary("ssm-cluster-standins", "walkthrough")?;
-    services.push(Service::spawn("ssm-cluster-standins", &program, &args, &[], dir)?);
+    services.push(Service::spawn(
+        "ssm-cluster-standins",
+        &program,
+        &args,
+        &[],
+        dir,
+    )?);
     let found = process::wait_for("stand-ins ready file", READY_TIMEOUT, || {
         let ready = ready.clone();
         async move { ready.is_file().then_some(()) }
@@ -315,12 +355,11 @@ fn not_ready(service: Option<&Service>) -> WalkthroughError {
 
 /// A kube-rs client from a kubeconfig file.
 pub async fn kube_client(path: &Path) -> Result<kube::Client, WalkthroughError> {
-    let kubeconfig = kube::config::Kubeconfig::read_from(path).map_err(|err| {
-        WalkthroughError::Unexpected {
+    let kubeconfig =
+        kube::config::Kubeconfig::read_from(path).map_err(|err| WalkthroughError::Unexpected {
             from: path.display().to_string(),
             detail: err.to_string(),
-        }
-    })?;
+        })?;
     let options = kube::config::KubeConfigOptions::default();
     let config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
         .await

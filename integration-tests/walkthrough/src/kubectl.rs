@@ -25,7 +25,11 @@ impl Kubectl {
         let mut child = Command::new(program)
             .arg(format!("--kubeconfig={}", self.kubeconfig.display()))
             .args(args)
-            .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+            .stdin(if stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()

@@ -27,9 +27,11 @@ impl Service {
         log_dir: &Path,
     ) -> Result<Self, WalkthroughError> {
         let log = log_dir.join(format!("{name}.log"));
-        let file = std::fs::File::create(&log)
-            .map_err(WalkthroughError::io(format!("create {log:?}")))?;
-        let err_file = file.try_clone().map_err(WalkthroughError::io("dup log file"))?;
+        let file =
+            std::fs::File::create(&log).map_err(WalkthroughError::io(format!("create {log:?}")))?;
+        let err_file = file
+            .try_clone()
+            .map_err(WalkthroughError::io("dup log file"))?;
 
         let mut command = Command::new(program);
         command
@@ -85,12 +87,18 @@ impl Service {
 pub fn free_addr() -> Result<String, WalkthroughError> {
     let listener =
         std::net::TcpListener::bind("127.0.0.1:0").map_err(WalkthroughError::io("bind port 0"))?;
-    let addr = listener.local_addr().map_err(WalkthroughError::io("local_addr"))?;
+    let addr = listener
+        .local_addr()
+        .map_err(WalkthroughError::io("local_addr"))?;
     Ok(addr.to_string())
 }
 
 /// Polls `check` every 100 ms until it returns `Some`, failing after `timeout`.
-pub async fn wait_for<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> Result<T, WalkthroughError>
+pub async fn wait_for<T, F, Fut>(
+    what: &str,
+    timeout: Duration,
+    mut check: F,
+) -> Result<T, WalkthroughError>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Option<T>>,

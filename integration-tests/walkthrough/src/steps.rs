@@ -24,18 +24,20 @@ pub const FIXTURE_DISK: &str = "d-uf6walkthrough0001";
 pub const SCHEDULED_DISK: &str = "d-uf6walkthrough0002";
 /// Two more disks of `app: nginx` PVCs for the one-off policy.
 pub const EXTRA_DISKS: [&str; 2] = ["d-uf6walkthrough0003", "d-uf6walkthrough0004"];
-/// A Monday, 01:30 in Asia/Shanghai (UTC+8, ECS's zone): the next time point is 02:00.
-pub const CLOCK_START: &str = "2026-11-29T17:30:00Z";
 
 /// A file of `integration-tests/fixtures/walkthrough/`.
 pub fn fixture(name: &str) -> PathBuf {
-    chart::repo_root().join("integration-tests/fixtures/walkthrough").join(name)
+    chart::repo_root()
+        .join("integration-tests/fixtures/walkthrough")
+        .join(name)
 }
 
 /// The cloud side of the walkthrough: one running instance with the four disks.
 pub async fn seed_ecs(env: &Environment) -> Result<(), WalkthroughError> {
     let instance = json!({"id": INSTANCE, "zone_id": ZONE});
-    env.ecs.put_instance(&from_json::<InstanceSeed>(instance)?).await?;
+    env.ecs
+        .put_instance(&from_json::<InstanceSeed>(instance)?)
+        .await?;
     let mut disks = vec![FIXTURE_DISK, SCHEDULED_DISK];
     disks.extend(EXTRA_DISKS);
     for id in disks {
@@ -90,7 +92,11 @@ pub async fn wait_pvc_bound(env: &Environment, name: &str) -> Result<String, Wal
 }
 
 /// Waits until `check` holds on the ECS state and returns that state.
-pub async fn wait_ecs<F>(env: &Environment, what: &str, check: F) -> Result<StateDump, WalkthroughError>
+pub async fn wait_ecs<F>(
+    env: &Environment,
+    what: &str,
+    check: F,
+) -> Result<StateDump, WalkthroughError>
 where
     F: Fn(&StateDump) -> bool,
 {
@@ -110,7 +116,10 @@ pub async fn volume_snapshots(env: &Environment) -> Result<Vec<DynamicObject>, W
 }
 
 /// Waits until every snapshot ID in `ids` has a ready VolumeSnapshot.
-pub async fn wait_ready_snapshots(env: &Environment, ids: &[String]) -> Result<(), WalkthroughError> {
+pub async fn wait_ready_snapshots(
+    env: &Environment,
+    ids: &[String],
+) -> Result<(), WalkthroughError> {
     wait_for("ready VolumeSnapshots", REACTION, || async {
         let all = volume_snapshots(env).await.ok()?;
         let ready = |id: &String| {
@@ -128,7 +137,28 @@ pub async fn wait_ready_snapshots(env: &Environment, ids: &[String]) -> Result<(
 
 /// The snapshots of `disk` in the ECS state.
 pub fn snapshots_of<'a>(state: &'a StateDump, disk: &str) -> Vec<&'a SnapshotState> {
-    state.snapshots.iter().filter(|s| s.snapshot.source_disk_id == disk).collect()
+    state
+        .snapshots
+        .iter()
+        .filter(|s| s.snapshot.source_disk_id == disk)
+        .collect()
+}
+
+/// Moves the ECS clock two minutes past the policy's next firing; returns that firing.
+pub async fn advance_past_next_firing(
+    env: &Environment,
+    policy: &ecs_sim::Policy,
+) -> Result<jiff::Timestamp, WalkthroughError> {
+    let now = env.ecs.now().await?;
+    let next = ecs_sim::next_firing(&policy.time_points, &policy.repeat_weekdays, now).ok_or_else(
+        || WalkthroughError::Unexpected {
+            from: "ECS policy".to_owned(),
+            detail: format!("{} never fires", policy.id),
+        },
+    )?;
+    let seconds = (next.as_second() - now.as_second()).max(0) as u64 + 120;
+    env.ecs.advance(seconds).await?;
+    Ok(next)
 }
 
 /// Moves the ECS clock by `seconds` and returns how many events happened.
@@ -140,16 +170,26 @@ pub async fn advance(env: &Environment, seconds: u64) -> Result<usize, Walkthrou
 pub async fn summary_table(env: &Environment) -> Result<String, WalkthroughError> {
     let state = env.ecs.state().await?;
     let mut out = String::from("ECS automatic snapshot policies\n");
-    out += &format!("  {:<26} {:<36} {:<14} {:<12} {}\n", "ID", "NAME", "HOURS(UTC+8)", "WEEKDAYS", "KEEP");
+    out += &format!(
+        "  {:<26} {:<36} {:<14} {:<12} {}\n",
+        "ID", "NAME", "HOURS(UTC+8)", "WEEKDAYS", "KEEP"
+    );
     for p in &state.policies {
         out += &format!(
             "  {:<26} {:<36} {:<14} {:<12} {}\n",
-            p.id, p.name, join(&p.time_points), join(&p.repeat_weekdays), p.retention_days
+            p.id,
+            p.name,
+            join(&p.time_points),
+            join(&p.repeat_weekdays),
+            p.retention_days
         );
     }
     out += "\nSnapshots (ECS) and their VolumeSnapshots (cluster)\n";
     let vss = volume_snapshots(env).await?;
-    out += &format!("  {:<24} {:<22} {:<13} {}\n", "SNAPSHOT", "DISK", "STATUS", "VOLUMESNAPSHOTS");
+    out += &format!(
+        "  {:<24} {:<22} {:<13} {}\n",
+        "SNAPSHOT", "DISK", "STATUS", "VOLUMESNAPSHOTS"
+    );
     for s in &state.snapshots {
         let copies: Vec<String> = vss
             .iter()
@@ -162,12 +202,19 @@ pub async fn summary_table(env: &Environment) -> Result<String, WalkthroughError
             .collect();
         out += &format!(
             "  {:<24} {:<22} {:<13} {}\n",
-            s.snapshot.id, s.snapshot.source_disk_id, s.status, copies.join(", ")
+            s.snapshot.id,
+            s.snapshot.source_disk_id,
+            s.status,
+            copies.join(", ")
         );
     }
     Ok(out)
 }
 
 fn join(values: &[u8]) -> String {
-    values.iter().map(u8::to_string).collect::<Vec<_>>().join(",")
+    values
+        .iter()
+        .map(u8::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
 }

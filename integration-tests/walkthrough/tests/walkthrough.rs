@@ -14,7 +14,7 @@ async fn start(name: &str) -> Environment {
     let dir = std::env::temp_dir().join(format!("walkthrough-{name}-{}", std::process::id()));
     let options = EnvOptions {
         dir,
-        clock_start: steps::CLOCK_START.to_owned(),
+        clock_start: None,
         clock_rate: 0,
     };
     match Environment::start(options).await {
@@ -57,8 +57,11 @@ async fn the_walkthrough_on_the_simulators() {
 }
 
 async fn install_and_bind(env: &mut Environment) -> Result<(), WalkthroughError> {
-    env.kubectl.apply_file(&steps::fixture("volume-snapshot-class.yaml"))?;
-    let class = env.kubectl.get_json(&["volumesnapshotclass", "default-snapclass"])?;
+    env.kubectl
+        .apply_file(&steps::fixture("volume-snapshot-class.yaml"))?;
+    let class = env
+        .kubectl
+        .get_json(&["volumesnapshotclass", "default-snapclass"])?;
     assert_eq!(class["driver"], "diskplugin.csi.alibabacloud.com");
 
     steps::seed_ecs(env).await?;
@@ -69,9 +72,17 @@ async fn install_and_bind(env: &mut Environment) -> Result<(), WalkthroughError>
     let volume = steps::wait_pvc_bound(env, "csi-pvc-snapshot-policy").await?;
     assert_eq!(volume, "csi-pv-snapshot-policy");
 
-    env.kubectl.apply_stdin(&steps::static_volume_yaml("data-scheduled", SCHEDULED_DISK, "nginx1"))?;
+    env.kubectl.apply_stdin(&steps::static_volume_yaml(
+        "data-scheduled",
+        SCHEDULED_DISK,
+        "nginx1",
+    ))?;
     for (i, disk) in EXTRA_DISKS.iter().enumerate() {
-        env.kubectl.apply_stdin(&steps::static_volume_yaml(&format!("data-{i}"), disk, "nginx"))?;
+        env.kubectl.apply_stdin(&steps::static_volume_yaml(
+            &format!("data-{i}"),
+            disk,
+            "nginx",
+        ))?;
     }
     steps::wait_pvc_bound(env, "data-scheduled").await?;
     steps::wait_pvc_bound(env, "data-0").await?;
@@ -80,46 +91,77 @@ async fn install_and_bind(env: &mut Environment) -> Result<(), WalkthroughError>
 }
 
 fn seed_manifest_is_refused(env: &mut Environment) -> Result<(), WalkthroughError> {
-    let refused = env.kubectl.apply_file(&steps::fixture("seed-list-scheduled.yaml"));
+    let refused = env
+        .kubectl
+        .apply_file(&steps::fixture("seed-list-scheduled.yaml"));
     let Err(WalkthroughError::Kubectl { stderr, .. }) = refused else {
         panic!("the mis-indented seed manifest was accepted: {refused:?}");
     };
-    assert!(stderr.to_lowercase().contains("kind"), "unclear refusal: {stderr}");
+    assert!(
+        stderr.to_lowercase().contains("kind"),
+        "unclear refusal: {stderr}"
+    );
     let listed = env.kubectl.run(&["get", "vsp", "-o", "name"], None)?;
-    assert_eq!(listed.trim(), "", "nothing may be created from the refused manifest");
+    assert_eq!(
+        listed.trim(),
+        "",
+        "nothing may be created from the refused manifest"
+    );
     Ok(())
 }
 
 async fn scheduled_policy(env: &mut Environment) -> Result<(), WalkthroughError> {
-    env.kubectl.apply_file(&steps::fixture("vsp-scheduled.yaml"))?;
+    env.kubectl
+        .apply_file(&steps::fixture("vsp-scheduled.yaml"))?;
     let state = steps::wait_ecs(env, "the ECS policy of volumesnapshotpolicy2", |s| {
         s.policies.len() == 1
     })
     .await?;
-    let policy = &state.policies[0];
-    assert_eq!(policy.time_points, vec![2, 10, 12, 16], "Asia/Shanghai hours are ECS hours");
+    let policy = state.policies[0].clone();
+    assert_eq!(
+        policy.time_points,
+        vec![2, 10, 12, 16],
+        "Asia/Shanghai hours are ECS hours"
+    );
     assert_eq!(policy.repeat_weekdays, vec![1, 2, 4, 5]);
     assert_eq!(policy.retention_days, 30);
 
     if env.missing.iter().any(|m| m == "pvc-reconciler") {
         eprintln!("pvc-reconciler not built: skipping apply/fire/retention steps");
         let disk = state.disks.iter().find(|d| d.id == SCHEDULED_DISK);
-        assert!(disk.is_some_and(|d| d.policy_ids.is_empty()), "only pvc-reconciler applies");
+        assert!(
+            disk.is_some_and(|d| d.policy_ids.is_empty()),
+            "only pvc-reconciler applies"
+        );
         return Ok(());
     }
-    scheduled_snapshots(env, &policy.id).await
+    scheduled_snapshots(env, &policy).await
 }
 
 /// Needs pvc-reconciler: the policy on the disk, a firing at 02:00, retention after 30 days.
-async fn scheduled_snapshots(env: &mut Environment, policy: &str) -> Result<(), WalkthroughError> {
+async fn scheduled_snapshots(
+    env: &mut Environment,
+    policy: &ecs_sim::Policy,
+) -> Result<(), WalkthroughError> {
     steps::wait_ecs(env, "the policy applied to the selected disk", |s| {
-        s.disks.iter().any(|d| d.id == SCHEDULED_DISK && d.policy_ids == [policy])
+        s.disks
+            .iter()
+            .any(|d| d.id == SCHEDULED_DISK && d.policy_ids == [policy.id.as_str()])
     })
     .await?;
-    steps::advance(env, 30 * 60 + 120).await?;
+    let unselected = env.ecs.state().await?;
+    assert!(
+        unselected
+            .disks
+            .iter()
+            .filter(|d| d.id != SCHEDULED_DISK)
+            .all(|d| d.policy_ids.is_empty())
+    );
+    let fired = steps::advance_past_next_firing(env, policy).await?;
     let state = env.ecs.state().await?;
     let taken = steps::snapshots_of(&state, SCHEDULED_DISK);
-    assert_eq!(taken.len(), 1, "one firing at 02:00: {taken:?}");
+    assert_eq!(taken.len(), 1, "one firing at {fired}: {taken:?}");
+    assert_eq!(taken[0].snapshot.kind, ecs_sim::SnapshotKind::Auto);
     let id = taken[0].snapshot.id.clone();
     steps::wait_ready_snapshots(env, std::slice::from_ref(&id)).await?;
 
@@ -130,17 +172,24 @@ async fn scheduled_snapshots(env: &mut Environment, policy: &str) -> Result<(), 
     gone.await?;
     let kubectl = env.kubectl.clone();
     walkthrough::process::wait_for("its VolumeSnapshot removed", steps::REACTION, || async {
-        kubectl.get_json(&["volumesnapshot", &id, "-n", "default"]).is_err().then_some(())
+        kubectl
+            .get_json(&["volumesnapshot", &id, "-n", "default"])
+            .is_err()
+            .then_some(())
     })
     .await
 }
 
 async fn repeat_once(env: &mut Environment) -> Result<Vec<String>, WalkthroughError> {
-    env.kubectl.apply_file(&steps::fixture("vsp-repeat-once.yaml"))?;
+    env.kubectl
+        .apply_file(&steps::fixture("vsp-repeat-once.yaml"))?;
     let mut disks = vec![FIXTURE_DISK];
     disks.extend(EXTRA_DISKS);
     let manual = |s: &ecs_sim::StateDump, d: &str| {
-        steps::snapshots_of(s, d).iter().filter(|x| x.snapshot.kind == ecs_sim::SnapshotKind::User).count()
+        steps::snapshots_of(s, d)
+            .iter()
+            .filter(|x| x.snapshot.kind == ecs_sim::SnapshotKind::User)
+            .count()
     };
     steps::wait_ecs(env, "one-off snapshots of the three app=nginx disks", |s| {
         disks.iter().all(|d| manual(s, d) == 1)
@@ -158,22 +207,39 @@ async fn repeat_once(env: &mut Environment) -> Result<Vec<String>, WalkthroughEr
     tokio::time::sleep(Duration::from_secs(3)).await;
     let state = env.ecs.state().await?;
     for disk in &disks {
-        assert_eq!(manual(&state, disk), 1, "{disk}: exactly one one-off snapshot");
+        assert_eq!(
+            manual(&state, disk),
+            1,
+            "{disk}: exactly one one-off snapshot"
+        );
     }
-    assert!(steps::snapshots_of(&state, SCHEDULED_DISK).iter().all(|s| s.snapshot.kind != ecs_sim::SnapshotKind::User));
+    assert!(
+        steps::snapshots_of(&state, SCHEDULED_DISK)
+            .iter()
+            .all(|s| s.snapshot.kind != ecs_sim::SnapshotKind::User)
+    );
     Ok(ids)
 }
 
 async fn restore(env: &mut Environment, snapshots: &[String]) -> Result<(), WalkthroughError> {
     let source = &snapshots[0];
-    env.kubectl.apply_stdin(&steps::restore_pvc_yaml("too-small", source, "20Gi"))?;
-    env.kubectl.apply_stdin(&steps::restore_pvc_yaml("no-such", "s-missing", "40Gi"))?;
-    env.kubectl.apply_stdin(&steps::restore_pvc_yaml("restored", source, "25Gi"))?;
+    env.kubectl
+        .apply_stdin(&steps::restore_pvc_yaml("too-small", source, "20Gi"))?;
+    env.kubectl
+        .apply_stdin(&steps::restore_pvc_yaml("no-such", "s-missing", "40Gi"))?;
+    env.kubectl
+        .apply_stdin(&steps::restore_pvc_yaml("restored", source, "25Gi"))?;
     let volume = steps::wait_pvc_bound(env, "restored").await?;
     let pv = env.kubectl.get_json(&["pv", &volume])?;
-    let disk = pv["spec"]["csi"]["volumeHandle"].as_str().unwrap_or_default().to_owned();
+    let disk = pv["spec"]["csi"]["volumeHandle"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     let state = env.ecs.state().await?;
-    assert!(state.disks.iter().any(|d| d.id == disk && d.size_gib == 25), "{disk} in ECS");
+    assert!(
+        state.disks.iter().any(|d| d.id == disk && d.size_gib == 25),
+        "{disk} in ECS"
+    );
 
     let kubectl = env.kubectl.clone();
     let events = walkthrough::process::wait_for("refusal events", steps::REACTION, || async {
@@ -193,7 +259,10 @@ async fn restore(env: &mut Environment, snapshots: &[String]) -> Result<(), Walk
 async fn edit_and_delete(env: &mut Environment) -> Result<(), WalkthroughError> {
     let edited = std::fs::read_to_string(steps::fixture("vsp-scheduled.yaml"))
         .expect("fixture")
-        .replace(r#"timePoints: ["2", "10", "12", "16"]"#, r#"timePoints: ["3", "15"]"#);
+        .replace(
+            r#"timePoints: ["2", "10", "12", "16"]"#,
+            r#"timePoints: ["3", "15"]"#,
+        );
     env.kubectl.apply_stdin(&edited)?;
     steps::wait_ecs(env, "the ECS policy following the edit", |s| {
         s.policies.len() == 1 && s.policies[0].time_points == [3, 15]
@@ -201,13 +270,23 @@ async fn edit_and_delete(env: &mut Environment) -> Result<(), WalkthroughError> 
     .await?;
 
     let before = env.ecs.state().await?;
-    env.kubectl.run(&["delete", "vsp", "volumesnapshotpolicy2", "--wait=false"], None)?;
+    env.kubectl.run(
+        &["delete", "vsp", "volumesnapshotpolicy2", "--wait=false"],
+        None,
+    )?;
     let after = steps::wait_ecs(env, "the ECS policy deleted", |s| s.policies.is_empty()).await?;
-    assert_eq!(after.snapshots.len(), before.snapshots.len(), "snapshots are kept");
+    assert_eq!(
+        after.snapshots.len(),
+        before.snapshots.len(),
+        "snapshots are kept"
+    );
     assert_eq!(after.disks.len(), before.disks.len(), "disks are kept");
     let kubectl = env.kubectl.clone();
     walkthrough::process::wait_for("the VSP gone", steps::REACTION, || async {
-        kubectl.get_json(&["vsp", "volumesnapshotpolicy2"]).is_err().then_some(())
+        kubectl
+            .get_json(&["vsp", "volumesnapshotpolicy2"])
+            .is_err()
+            .then_some(())
     })
     .await
 }

@@ -39,12 +39,22 @@ pub(crate) fn resource(group: &str, version: &str, kind: &str, plural: &str) -> 
 }
 
 pub(crate) fn vs_resource() -> ApiResource {
-    resource("snapshot.storage.k8s.io", "v1", "VolumeSnapshot", "volumesnapshots")
+    resource(
+        "snapshot.storage.k8s.io",
+        "v1",
+        "VolumeSnapshot",
+        "volumesnapshots",
+    )
 }
 
 pub(crate) fn vsc_resource() -> ApiResource {
     let kind = "VolumeSnapshotContent";
-    resource("snapshot.storage.k8s.io", "v1", kind, "volumesnapshotcontents")
+    resource(
+        "snapshot.storage.k8s.io",
+        "v1",
+        kind,
+        "volumesnapshotcontents",
+    )
 }
 
 pub(crate) fn all_vs(client: &kube::Client) -> kube::Api<DynamicObject> {

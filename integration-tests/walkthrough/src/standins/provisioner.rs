@@ -35,7 +35,10 @@ impl Provisioner {
         let pvcs: kube::Api<PersistentVolumeClaim> = kube::Api::all(cluster.kube.clone());
         for pvc in pvcs.list(&ListParams::default()).await? {
             let spec = pvc.spec.clone().unwrap_or_default();
-            let restoring = spec.data_source.as_ref().is_some_and(|s| s.kind == "VolumeSnapshot");
+            let restoring = spec
+                .data_source
+                .as_ref()
+                .is_some_and(|s| s.kind == "VolumeSnapshot");
             if !restoring || spec.volume_name.is_some() {
                 continue;
             }
@@ -53,7 +56,11 @@ impl Provisioner {
         pvc: &PersistentVolumeClaim,
         message: Refusal,
     ) -> Result<(), WalkthroughError> {
-        let key = format!("{}/{}", namespace(pvc), pvc.metadata.name.clone().unwrap_or_default());
+        let key = format!(
+            "{}/{}",
+            namespace(pvc),
+            pvc.metadata.name.clone().unwrap_or_default()
+        );
         if self.reported.get(&key) == Some(&message) {
             return Ok(());
         }
@@ -65,7 +72,10 @@ impl Provisioner {
 }
 
 fn namespace(pvc: &PersistentVolumeClaim) -> String {
-    pvc.metadata.namespace.clone().unwrap_or_else(|| "default".to_owned())
+    pvc.metadata
+        .namespace
+        .clone()
+        .unwrap_or_else(|| "default".to_owned())
 }
 
 /// The provisioner's checks; `Ok(Ok(size))` is the disk size to create, in GiB.
@@ -74,14 +84,24 @@ async fn check(
     pvc: &PersistentVolumeClaim,
 ) -> Result<Result<u64, Refusal>, WalkthroughError> {
     let ns = namespace(pvc);
-    let source = pvc.spec.as_ref().and_then(|s| s.data_source.clone()).unwrap_or_default();
+    let source = pvc
+        .spec
+        .as_ref()
+        .and_then(|s| s.data_source.clone())
+        .unwrap_or_default();
     let api: kube::Api<DynamicObject> =
         kube::Api::namespaced_with(cluster.kube.clone(), &ns, &vs_resource());
     let Some(vs) = api.get_opt(&source.name).await? else {
-        return Ok(Err(format!("VolumeSnapshot {ns}/{} not found", source.name)));
+        return Ok(Err(format!(
+            "VolumeSnapshot {ns}/{} not found",
+            source.name
+        )));
     };
     if vs.data["status"]["readyToUse"] != true {
-        return Ok(Err(format!("VolumeSnapshot {ns}/{} is not ready to use", source.name)));
+        return Ok(Err(format!(
+            "VolumeSnapshot {ns}/{} is not ready to use",
+            source.name
+        )));
     }
 
     let content_name = vs.data["status"]["boundVolumeSnapshotContentName"].as_str();
@@ -92,7 +112,10 @@ async fn check(
         None => None,
     };
     let Some(content) = content else {
-        return Ok(Err(format!("VolumeSnapshot {ns}/{} is not bound", source.name)));
+        return Ok(Err(format!(
+            "VolumeSnapshot {ns}/{} is not bound",
+            source.name
+        )));
     };
     let driver = content.data["spec"]["driver"].as_str().unwrap_or_default();
     if driver != DISK_DRIVER {
@@ -112,9 +135,19 @@ async fn check(
 
 /// The storage request in bytes (`Gi`, `Mi`, `G`, plain); unparseable counts as 0.
 fn requested_bytes(pvc: &PersistentVolumeClaim) -> u64 {
-    let requests = pvc.spec.as_ref().and_then(|s| s.resources.as_ref()?.requests.clone());
-    let text = requests.and_then(|r| r.get("storage").map(|q| q.0.clone())).unwrap_or_default();
-    let units = [("Ti", 1u64 << 40), ("Gi", GIB), ("Mi", 1 << 20), ("G", 1_000_000_000)];
+    let requests = pvc
+        .spec
+        .as_ref()
+        .and_then(|s| s.resources.as_ref()?.requests.clone());
+    let text = requests
+        .and_then(|r| r.get("storage").map(|q| q.0.clone()))
+        .unwrap_or_default();
+    let units = [
+        ("Ti", 1u64 << 40),
+        ("Gi", GIB),
+        ("Mi", 1 << 20),
+        ("G", 1_000_000_000),
+    ];
     for (suffix, factor) in units {
         if let Some(number) = text.strip_suffix(suffix) {
             return number.parse::<u64>().map(|n| n * factor).unwrap_or(0);
@@ -131,11 +164,18 @@ async fn provision(
 ) -> Result<(), WalkthroughError> {
     let uid = pvc.metadata.uid.clone().unwrap_or_default();
     let disk_id = format!("d-restore{}", &uid.replace('-', "")[..12.min(uid.len())]);
-    let zone = state.disks.first().map(|d| d.zone_id.clone()).unwrap_or_default();
+    let zone = state
+        .disks
+        .first()
+        .map(|d| d.zone_id.clone())
+        .unwrap_or_default();
     let seed = serde_json::from_value::<DiskSeed>(json!({
         "id": disk_id, "zone_id": zone, "size_gib": size_gib, "attached_before": false,
     }))
-    .map_err(|err| WalkthroughError::Unexpected { from: "disk seed".into(), detail: err.to_string() })?;
+    .map_err(|err| WalkthroughError::Unexpected {
+        from: "disk seed".into(),
+        detail: err.to_string(),
+    })?;
     cluster.ecs.put_disk(&seed).await?;
 
     let pv_name = format!("pvc-{uid}");
@@ -166,13 +206,17 @@ async fn create_pv(
             },
         },
     }))
-    .map_err(|err| WalkthroughError::Unexpected { from: "PV".into(), detail: err.to_string() })?;
+    .map_err(|err| WalkthroughError::Unexpected {
+        from: "PV".into(),
+        detail: err.to_string(),
+    })?;
     let api: kube::Api<PersistentVolume> = kube::Api::all(cluster.kube.clone());
     if api.get_opt(pv_name).await?.is_none() {
         api.create(&PostParams::default(), &pv).await?;
     }
     let status = Patch::Merge(json!({"status": {"phase": "Bound"}}));
-    api.patch_status(pv_name, &PatchParams::default(), &status).await?;
+    api.patch_status(pv_name, &PatchParams::default(), &status)
+        .await?;
     Ok(())
 }
 
@@ -192,7 +236,8 @@ async fn bind_pvc(
         "capacity": {"storage": format!("{size_gib}Gi")},
         "accessModes": pvc.spec.as_ref().and_then(|s| s.access_modes.clone()),
     }}));
-    api.patch_status(&name, &PatchParams::default(), &status).await?;
+    api.patch_status(&name, &PatchParams::default(), &status)
+        .await?;
     Ok(())
 }
 
@@ -207,7 +252,10 @@ async fn record_event(
     let now = k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(jiff::Timestamp::now());
     let event = Event {
         metadata: ObjectMeta {
-            generate_name: Some(format!("{}.", pvc.metadata.name.clone().unwrap_or_default())),
+            generate_name: Some(format!(
+                "{}.",
+                pvc.metadata.name.clone().unwrap_or_default()
+            )),
             namespace: Some(ns.clone()),
             ..ObjectMeta::default()
         },

@@ -7,7 +7,7 @@ use ecs_sim::{SnapshotState, StateDump};
 use kube::api::{DynamicObject, ListParams, Patch, PatchParams};
 use serde_json::{Value, json};
 
-use super::{DISK_DRIVER, all_vs, vsc_resource, vs_resource};
+use super::{DISK_DRIVER, all_vs, vs_resource, vsc_resource};
 use crate::WalkthroughError;
 
 const GIB: u64 = 1 << 30;
@@ -50,7 +50,9 @@ async fn bind_one(
     });
     if content.data["status"] != content_status {
         let patch = Patch::Merge(json!({"status": content_status}));
-        contents.patch_status(&name, &PatchParams::default(), &patch).await?;
+        contents
+            .patch_status(&name, &PatchParams::default(), &patch)
+            .await?;
         tracing::info!(content = name, ready, "content status set");
     }
 
@@ -74,10 +76,17 @@ async fn bind_one(
         "creationTime": created.to_string(),
     });
     if vs.data["status"] != vs_status {
-        let api: kube::Api<DynamicObject> = kube::Api::namespaced_with(client.clone(), ns, &vs_resource());
+        let api: kube::Api<DynamicObject> =
+            kube::Api::namespaced_with(client.clone(), ns, &vs_resource());
         let patch = Patch::Merge(json!({"status": vs_status}));
-        api.patch_status(vs_name, &PatchParams::default(), &patch).await?;
-        tracing::info!(namespace = ns, name = vs_name, ready, "VolumeSnapshot status set");
+        api.patch_status(vs_name, &PatchParams::default(), &patch)
+            .await?;
+        tracing::info!(
+            namespace = ns,
+            name = vs_name,
+            ready,
+            "VolumeSnapshot status set"
+        );
     }
     Ok(())
 }

@@ -40,7 +40,11 @@ async fn bind(
     pvc: &PersistentVolumeClaim,
     pv: &PersistentVolume,
 ) -> Result<(), WalkthroughError> {
-    let ns = pvc.metadata.namespace.clone().unwrap_or_else(|| "default".into());
+    let ns = pvc
+        .metadata
+        .namespace
+        .clone()
+        .unwrap_or_else(|| "default".into());
     let pvc_name = pvc.metadata.name.clone().unwrap_or_default();
     let pv_name = pv.metadata.name.clone().unwrap_or_default();
     let capacity = pv.spec.as_ref().and_then(|s| s.capacity.clone());
@@ -60,7 +64,8 @@ async fn bind(
     pvcs.patch(&pvc_name, &params, &volume).await?;
     let status = json!({"status": {"phase": "Bound", "capacity": capacity,
         "accessModes": pv.spec.as_ref().and_then(|s| s.access_modes.clone())}});
-    pvcs.patch_status(&pvc_name, &params, &Patch::Merge(status)).await?;
+    pvcs.patch_status(&pvc_name, &params, &Patch::Merge(status))
+        .await?;
     tracing::info!(namespace = ns, pvc = pvc_name, pv = pv_name, "bound");
     Ok(())
 }
