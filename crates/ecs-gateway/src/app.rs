@@ -21,6 +21,7 @@ use crate::backend::limited::LimitedEcs;
 use crate::lifecycle;
 use crate::limiter::Scheduler;
 use crate::metrics::Metrics;
+use crate::reload;
 use crate::server::{self, TlsFiles};
 use crate::service::GatewayService;
 
@@ -40,6 +41,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         );
     }
     let auth = Arc::new(authenticator(&args, metrics.clone()).await?);
+    if let (false, Some(path)) = (insecure, &args.security.allow_list_file) {
+        let interval = args.security.config_reload_interval;
+        let stop = shutdown.token();
+        reload::watch_allow_list(path.clone(), auth.clone(), interval, metrics.clone(), stop);
+    }
     let tls = tls_config(&args.security)?;
     let client = ecs_client(&args.ecs, &metrics).await?;
 

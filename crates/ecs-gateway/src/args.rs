@@ -133,6 +133,11 @@ pub struct SecurityArgs {
     #[arg(long, env = "ALLOW_LIST_FILE")]
     pub allow_list_file: Option<PathBuf>,
 
+    /// How often the allow-list file is checked for changes (Kubernetes rotates mounted
+    /// ConfigMaps in place), e.g. `10s`.
+    #[arg(long, env = "CONFIG_RELOAD_INTERVAL", default_value = "10s", value_parser = parse_duration)]
+    pub config_reload_interval: Duration,
+
     /// Serve plain-text gRPC to anyone, with every RPC allowed. Local development only: the
     /// gateway warns at start and on every health check.
     #[arg(long, env = "INSECURE_DEV_MODE", default_value_t = false)]

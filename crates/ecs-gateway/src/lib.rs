@@ -14,6 +14,7 @@ mod error;
 pub mod lifecycle;
 pub mod limiter;
 pub mod metrics;
+pub mod reload;
 pub mod server;
 pub mod service;
 

@@ -49,6 +49,12 @@ struct RefreshLabels {
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReloadLabels {
+    file: &'static str,
+    outcome: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ReasonLabels {
     reason: &'static str,
 }
@@ -67,6 +73,7 @@ pub struct Metrics {
     rate_fraction: Gauge<f64, AtomicU64>,
     auth_failures: Family<ReasonLabels, Counter>,
     credential_refreshes: Family<RefreshLabels, Counter>,
+    config_reloads: Family<ReloadLabels, Counter>,
 }
 
 impl Default for Metrics {
@@ -83,6 +90,7 @@ impl Default for Metrics {
             rate_fraction: Gauge::default(),
             auth_failures: Family::default(),
             credential_refreshes: Family::default(),
+            config_reloads: Family::default(),
         }
     }
 }
@@ -145,6 +153,11 @@ impl Metrics {
             "credential_refreshes",
             "Fetches of expiring Alibaba Cloud credentials, by provider and outcome",
             self.credential_refreshes.clone(),
+        );
+        r.register(
+            "config_reloads",
+            "Reloads of changed configuration files, by file and outcome (failure keeps the old)",
+            self.config_reloads.clone(),
         );
     }
 
@@ -209,6 +222,13 @@ impl Metrics {
     pub fn credential_refresh(&self, provider: &'static str, outcome: &'static str) {
         self.credential_refreshes
             .get_or_create(&RefreshLabels { provider, outcome })
+            .inc();
+    }
+
+    /// Counts a reload of a changed configuration file (`outcome`: success or failure).
+    pub fn config_reload(&self, file: &'static str, outcome: &'static str) {
+        self.config_reloads
+            .get_or_create(&ReloadLabels { file, outcome })
             .inc();
     }
 

@@ -17,7 +17,7 @@ pub mod allow_list;
 pub mod peer_cert;
 pub mod token_review;
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use ecs_gateway_api::{GatewayErrorDetails, GatewayReason};
 use tonic::{Request, Status};
@@ -40,7 +40,8 @@ pub struct Caller {
 
 /// Authenticates and authorizes calls.
 pub struct Authenticator {
-    allow_list: AllowList,
+    /// Swapped whole by [`Authenticator::replace_allow_list`]; each call reads one snapshot.
+    allow_list: RwLock<Arc<AllowList>>,
     reviewer: Option<Arc<dyn TokenReviewer>>,
     insecure_dev: bool,
     metrics: Metrics,
@@ -54,7 +55,7 @@ impl Authenticator {
         metrics: Metrics,
     ) -> Self {
         Self {
-            allow_list,
+            allow_list: RwLock::new(Arc::new(allow_list)),
             reviewer,
             insecure_dev: false,
             metrics,
@@ -65,11 +66,27 @@ impl Authenticator {
     pub fn insecure_dev(metrics: Metrics) -> Self {
         let allow_list = AllowList::allow_all(INSECURE_DEV_IDENTITY);
         Self {
-            allow_list,
+            allow_list: RwLock::new(Arc::new(allow_list)),
             reviewer: None,
             insecure_dev: true,
             metrics,
         }
+    }
+
+    /// Puts `allow_list` in force for every call that starts from now on (a reloaded file).
+    /// Ignored in insecure development mode, which allows everything by design.
+    pub fn replace_allow_list(&self, allow_list: AllowList) {
+        if self.insecure_dev {
+            return;
+        }
+        let mut current = self.allow_list.write().unwrap_or_else(|e| e.into_inner());
+        *current = Arc::new(allow_list);
+    }
+
+    /// The allow-list in force.
+    pub fn allow_list(&self) -> Arc<AllowList> {
+        let current = self.allow_list.read().unwrap_or_else(|e| e.into_inner());
+        Arc::clone(&current)
     }
 
     /// Whether this is the insecure development mode.
@@ -89,7 +106,8 @@ impl Authenticator {
             self.authenticate(request, rpc).await?
         };
 
-        let Some(grant) = self.allow_list.grant(&identity) else {
+        let allow_list = self.allow_list();
+        let Some(grant) = allow_list.grant(&identity) else {
             return Err(self.deny(rpc, &identity, "identity is not on the allow-list"));
         };
         if !grant.rpcs.contains(rpc) {
@@ -129,9 +147,10 @@ impl Authenticator {
         let candidates = peer_cert::identities(leaf.as_ref())
             .map_err(|reason| self.unauthenticated(rpc, &reason))?;
 
+        let allow_list = self.allow_list();
         let known = candidates
             .iter()
-            .find(|name| self.allow_list.grant(name).is_some());
+            .find(|name| allow_list.grant(name).is_some());
         Ok(known.or(candidates.first()).cloned().unwrap_or_default())
     }
 

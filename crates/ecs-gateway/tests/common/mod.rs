@@ -115,6 +115,7 @@ pub struct Harness {
     pub pki: Pki,
     pub metrics: Metrics,
     pub registry: prometheus_client::registry::Registry,
+    pub auth: Arc<Authenticator>,
     insecure_dev: bool,
     stop: Option<oneshot::Sender<()>>,
     serving: Option<tokio::task::JoinHandle<Result<(), ecs_gateway::Error>>>,
@@ -158,7 +159,7 @@ impl Harness {
                 metrics.clone(),
             ))
         };
-        let service = GatewayService::new(backend, auth, REGION, metrics.clone());
+        let service = GatewayService::new(backend, auth.clone(), REGION, metrics.clone());
 
         let server_files = pki.server();
         let tls = TlsFiles {
@@ -189,6 +190,7 @@ impl Harness {
             pki,
             metrics,
             registry,
+            auth,
             insecure_dev: options.insecure_dev,
             stop: Some(stop),
             serving: Some(serving),
