@@ -1,7 +1,8 @@
 """Starting ecs-sim for the conformance suite and talking to its admin API.
 
 The suite builds nothing: CI runs `cargo build --workspace --bins` first, and this module
-starts `target/debug/ecs-sim` from the repository root (override with ECS_SIM_BINARY).
+starts `debug/ecs-sim` from cargo's target directory (`CARGO_TARGET_DIR`, else the repository's
+`target/`); ECS_SIM_BINARY overrides the path.
 """
 
 import json
@@ -15,7 +16,8 @@ import uuid
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
-BINARY = Path(os.environ.get("ECS_SIM_BINARY", REPO_ROOT / "target" / "debug" / "ecs-sim"))
+_TARGET_DIR = Path(os.environ.get("CARGO_TARGET_DIR") or REPO_ROOT / "target")
+BINARY = Path(os.environ.get("ECS_SIM_BINARY") or _TARGET_DIR / "debug" / "ecs-sim")
 
 REGION = "cn-hangzhou"
 ZONE = "cn-hangzhou-h"
