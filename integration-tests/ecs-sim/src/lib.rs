@@ -67,7 +67,7 @@ pub use model::{
     SnapshotKind, Tags,
 };
 pub use schedule::{ECS_UTC_OFFSET_SECONDS, next_firing};
-pub use timeline::TimelineEvent;
+pub use timeline::{MAX_EVENTS_PER_MOVE, TimelineEvent};
 
 /// A running simulator. Dropping it stops the server too (without waiting).
 pub struct SimHandle {

@@ -70,9 +70,16 @@ impl Sim {
         let Ok(target) = world.now.checked_add(step) else {
             return;
         };
-        let events = world.advance_to(target);
-        if !events.is_empty() {
-            tracing::debug!(events = events.len(), now = %world.now, "virtual clock ticked");
+        let moved = world.advance_to(target);
+        if !moved.complete {
+            tracing::warn!(
+                events = moved.events.len(),
+                now = %world.now,
+                "virtual clock fell behind: too many events in one tick, the rest run next tick"
+            );
+        } else if !moved.events.is_empty() {
+            let events = moved.events.len();
+            tracing::debug!(events, now = %world.now, "virtual clock ticked");
         }
     }
 

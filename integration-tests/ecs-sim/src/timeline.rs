@@ -43,20 +43,44 @@ pub enum TimelineEvent {
     SnapshotExpired { at: Timestamp, snapshot_id: String },
 }
 
+/// Most timeline events one clock move runs. Each event costs a scan of the world while the
+/// world lock is held, so an unbounded move (years of hourly firings) would freeze every other
+/// request for minutes; a move that reaches the limit stops early and says so instead.
+pub const MAX_EVENTS_PER_MOVE: usize = 20_000;
+
+/// What one clock move did: the events it ran and whether it reached its target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClockMove {
+    pub events: Vec<TimelineEvent>,
+    /// False when [`MAX_EVENTS_PER_MOVE`] stopped the clock early, at the last event's instant
+    /// (every event due at that instant has run, so the state is consistent there).
+    pub complete: bool,
+}
+
 impl World {
     /// Moves the clock to `target`, running what falls in between; a target in the past is a
-    /// no-op that returns no events (the clock never goes backwards).
-    pub fn advance_to(&mut self, target: Timestamp) -> Vec<TimelineEvent> {
+    /// no-op that returns no events (the clock never goes backwards). Stops early, incomplete,
+    /// once the events run reach [`MAX_EVENTS_PER_MOVE`].
+    pub fn advance_to(&mut self, target: Timestamp) -> ClockMove {
         let mut events = Vec::new();
         while let Some(at) = self.next_event_time().filter(|at| *at <= target) {
             self.now = at;
             self.expire_snapshots(&mut events);
             self.fire_policies(&mut events);
+            if events.len() >= MAX_EVENTS_PER_MOVE && at < target {
+                return ClockMove {
+                    events,
+                    complete: false,
+                };
+            }
         }
         if target > self.now {
             self.now = target;
         }
-        events
+        ClockMove {
+            events,
+            complete: true,
+        }
     }
 
     fn next_event_time(&self) -> Option<Timestamp> {

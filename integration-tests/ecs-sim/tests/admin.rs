@@ -75,3 +75,37 @@ async fn extreme_timing_settings_do_not_break_requests() {
         .unwrap();
     answer.error(400, "InvalidTimeStamp.Expired");
 }
+
+#[tokio::test]
+async fn a_clock_move_with_too_many_events_stops_early_and_the_simulator_keeps_answering() {
+    let disks: Vec<String> = (1..=16).map(|n| format!("d-{n}")).collect();
+    let disk_refs: Vec<&str> = disks.iter().map(String::as_str).collect();
+    let mut config = ecs_sim::SimConfig::default();
+    config.quotas.auto_snapshots_per_disk = 1;
+    let f = fixture_with(config, "2024-05-19T00:00:00Z", &disk_refs).await;
+    let every_hour: Vec<String> = (0..24).map(|h| h.to_string()).collect();
+    let hours = serde_json::to_string(&every_hour).unwrap();
+    let policy = create_policy(&f.ecs, &hours, r#"["1","2","3","4","5","6","7"]"#, "-1").await;
+    apply(&f.ecs, &policy, &serde_json::to_string(&disks).unwrap())
+        .await
+        .ok();
+    let base = f.sim.base_url();
+
+    let ten_years = r#"{"seconds": 315360000}"#;
+    let (status, text) = raw(&base, reqwest::Method::POST, "clock/advance", ten_years).await;
+
+    assert_eq!(status, 409, "{text}");
+    assert!(text.contains("smaller steps"), "{text}");
+    let stopped = f.admin.now().await.unwrap();
+    assert!(
+        stopped < "2034-01-01T00:00:00Z".parse().unwrap(),
+        "{stopped}"
+    );
+    let moved = f.admin.advance(3600).await.unwrap();
+    assert_eq!(moved.now, stopped + jiff::SignedDuration::from_hours(1));
+    let taken = moved
+        .events
+        .iter()
+        .filter(|e| matches!(e, ecs_sim::TimelineEvent::AutoSnapshotTaken { .. }));
+    assert_eq!(taken.count(), disks.len(), "{moved:?}");
+}

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
-use jiff::SignedDuration;
+use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -23,6 +23,7 @@ use crate::model::{DiskSeed, InstanceSeed};
 use crate::oidc::{self, Audience, Claims};
 use crate::sim::{Sim, lock};
 use crate::throttle::Throttler;
+use crate::timeline::{ClockMove, MAX_EVENTS_PER_MOVE};
 
 type AppState = State<Arc<Sim>>;
 
@@ -106,11 +107,8 @@ async fn advance(State(sim): AppState, JsonBody(request): JsonBody<AdvanceClock>
             "seconds moves the clock out of range",
         );
     };
-    let events = world.advance_to(target);
-    ok(ClockMoved {
-        now: world.now,
-        events,
-    })
+    let moved = world.advance_to(target);
+    clock_moved(world.now, target, moved)
 }
 
 async fn set_clock(State(sim): AppState, JsonBody(request): JsonBody<SetClock>) -> Response {
@@ -122,11 +120,24 @@ async fn set_clock(State(sim): AppState, JsonBody(request): JsonBody<SetClock>) 
         );
         return refuse(StatusCode::BAD_REQUEST, message);
     }
-    let events = world.advance_to(request.now);
-    ok(ClockMoved {
-        now: world.now,
-        events,
-    })
+    let moved = world.advance_to(request.now);
+    clock_moved(world.now, request.now, moved)
+}
+
+/// Answers a clock move; one stopped by the event limit is a 409 that says where it stopped.
+fn clock_moved(now: Timestamp, target: Timestamp, moved: ClockMove) -> Response {
+    if moved.complete {
+        return ok(ClockMoved {
+            now,
+            events: moved.events,
+        });
+    }
+    let message = format!(
+        "moving the clock to {target} runs more than {MAX_EVENTS_PER_MOVE} events; it stopped \
+         at {now} after {} events: move it again, in smaller steps",
+        moved.events.len()
+    );
+    refuse(StatusCode::CONFLICT, message)
 }
 
 async fn state(State(sim): AppState) -> Response {
