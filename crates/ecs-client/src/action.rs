@@ -44,6 +44,10 @@ pub enum RetrySafety {
         /// The token sent as `ClientToken`.
         client_token: String,
     },
+    /// Deletes an object by ID; a repeat after a success changes nothing more and answers
+    /// either success (DeleteSnapshot of an unknown ID) or a "not found" code the caller can
+    /// read as "already deleted" (see each action). Repeat freely, but expect that answer.
+    IdempotentDelete,
     /// Mutates without deduplication; repeating is only safe after a read-back shows the first
     /// attempt did not take effect (or when ECS treats a repeat as harmless; see each action).
     Mutating,

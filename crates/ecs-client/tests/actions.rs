@@ -561,3 +561,15 @@ fn tag_resources_and_list_tags() {
     let response = parse::<ListTagResources>(body);
     assert_eq!(response.tag_resources[0].tag_value, "c1");
 }
+
+#[test]
+fn deletes_by_id_declare_themselves_idempotent() {
+    use ecs_client::actions::{DeleteAutoSnapshotPolicy, DeleteSnapshot};
+
+    let snapshot = DeleteSnapshot::new("s-1");
+    let policy = DeleteAutoSnapshotPolicy::new("cn-hangzhou", "sp-1");
+
+    assert_eq!(snapshot.safety(), RetrySafety::IdempotentDelete);
+    assert_eq!(policy.safety(), RetrySafety::IdempotentDelete);
+    assert!(snapshot.safety().is_retry_safe());
+}

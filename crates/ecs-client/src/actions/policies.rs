@@ -270,10 +270,10 @@ impl Action for DeleteAutoSnapshotPolicy {
             .finish()
     }
 
-    /// A repeat after success answers 404 `ParameterInvalid`, which the gateway may read as
+    /// A repeat after success answers 404 `ParameterInvalid`, which the gateway reads as
     /// "already deleted".
     fn safety(&self) -> RetrySafety {
-        RetrySafety::Mutating
+        RetrySafety::IdempotentDelete
     }
 
     fn validate(&self) -> Result<(), Error> {

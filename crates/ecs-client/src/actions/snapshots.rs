@@ -125,8 +125,9 @@ impl Action for DeleteSnapshot {
             .finish()
     }
 
+    /// ECS answers success to a delete of a snapshot that no longer exists.
     fn safety(&self) -> RetrySafety {
-        RetrySafety::Mutating
+        RetrySafety::IdempotentDelete
     }
 
     fn validate(&self) -> Result<(), Error> {

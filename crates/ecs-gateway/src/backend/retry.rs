@@ -8,6 +8,8 @@
 use std::time::Duration;
 
 use backon::ExponentialBuilder;
+#[cfg(test)]
+use ecs_client::Action;
 use ecs_client::RetrySafety;
 
 use super::Repeat;
@@ -133,5 +135,14 @@ mod tests {
             Verdict::GiveUp
         );
         assert!(!is_ambiguous(&error));
+    }
+
+    #[test]
+    fn a_delete_by_id_is_repeated_after_an_ambiguous_failure() {
+        let delete = ecs_client::actions::DeleteSnapshot::new("s-1");
+
+        let verdict = classify(&bad_gateway(), &delete.safety(), Repeat::AsDeclared);
+
+        assert_eq!(verdict, Verdict::Retry);
     }
 }
