@@ -5,7 +5,7 @@
 
 use ecs_sim::{SnapshotState, StateDump};
 use kube::api::{DynamicObject, ListParams, Patch, PatchParams};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::{DISK_DRIVER, all_vs, vs_resource, vsc_resource};
 use crate::WalkthroughError;
@@ -66,7 +66,7 @@ async fn bind_one(
     }) else {
         return Ok(());
     };
-    if vs.data["spec"]["source"]["volumeSnapshotContentName"] != Value::from(name.clone()) {
+    if vs.data["spec"]["source"]["volumeSnapshotContentName"].as_str() != Some(name.as_str()) {
         return Ok(());
     }
     let vs_status = json!({
