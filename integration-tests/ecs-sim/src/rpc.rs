@@ -181,6 +181,20 @@ fn region_from_host(host: &str) -> Option<String> {
     (!region.is_empty()).then(|| region.to_owned())
 }
 
+/// Answers an ECS/STS request whose body exceeds `limit` bytes in ECS's error shape, so SDKs
+/// report a code and request ID instead of failing to parse a plain-text page. No action is
+/// counted: the body was never read, so the action is unknown.
+pub fn body_too_large(parts: &Parts, limit: usize) -> HttpResponse {
+    let host = header_value(parts, "host").unwrap_or("ecs.aliyuncs.com");
+    let request_id = uuid::Uuid::new_v4().to_string().to_ascii_uppercase();
+    let message = format!(
+        "The request body is larger than {limit} bytes; send the parameters in the query \
+         string or a smaller form body."
+    );
+    let error = ApiError::new(413, "RequestEntityTooLarge", message);
+    failure(&error, &request_id, host)
+}
+
 fn is_form(parts: &Parts) -> bool {
     header_value(parts, "content-type")
         .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"))

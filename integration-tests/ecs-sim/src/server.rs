@@ -96,12 +96,13 @@ async fn route(
     let (parts, body) = request.into_parts();
     let body = match Limited::new(body, MAX_BODY_BYTES).collect().await {
         Ok(collected) => collected.to_bytes(),
-        Err(_) => {
+        Err(_) if path.starts_with("/latest/") => {
             return Ok(text(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "request body too large",
             ));
         }
+        Err(_) => return Ok(rpc::body_too_large(&parts, MAX_BODY_BYTES)),
     };
     if path.starts_with("/latest/") {
         let (status, body) = crate::imds::handle(&sim, &parts.method, &path, &parts.headers);

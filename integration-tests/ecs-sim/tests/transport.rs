@@ -95,3 +95,34 @@ async fn the_readme_config_example_is_valid() {
     assert_eq!(config.disks.len(), 1);
     ecs_sim::spawn(config).await.unwrap().shutdown().await;
 }
+
+#[tokio::test]
+async fn an_oversized_body_gets_an_ecs_error_and_the_simulator_keeps_serving() {
+    let f = fixture("2024-05-19T00:00:00Z", &["d-1"]).await;
+    let huge = format!("Action=DescribeDisks&Pad={}", "a".repeat(2 << 20));
+
+    let response = reqwest::Client::new()
+        .post(f.sim.base_url())
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status().as_u16(), 413);
+    let request_id = response.headers()["x-acs-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["Code"], "RequestEntityTooLarge", "{body}");
+    assert_eq!(body["RequestId"], request_id.as_str(), "{body}");
+    assert!(
+        body["Message"].as_str().unwrap().contains("bytes"),
+        "{body}"
+    );
+    f.ecs
+        .call("DescribeDisks", &[("RegionId", REGION)])
+        .await
+        .ok();
+}
