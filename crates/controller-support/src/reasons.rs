@@ -59,3 +59,10 @@ pub const POLICY_CONFLICT: &str = "PolicyConflict";
 pub const DISK_NOT_FOUND: &str = "DiskNotFound";
 /// ECS refused to apply or cancel a policy on a PVC's disk (on the PVC).
 pub const POLICY_CHANGE_REFUSED: &str = "PolicyChangeRefused";
+
+// --- snapshot-reconciler (on the imported VolumeSnapshot) ---
+
+/// A finished ECS snapshot was imported as a pre-provisioned VolumeSnapshot and content.
+pub const SNAPSHOT_IMPORTED: &str = "SnapshotImported";
+/// ECS no longer has the snapshot; this copy is being removed.
+pub const SNAPSHOT_REMOVED: &str = "SnapshotRemoved";

@@ -11,6 +11,7 @@
 //! - At most [`EVENTS_PER_PASS`] Events per pass: the first pass after start-up may import
 //!   thousands of copies, and one Event each would flood the API server; the rest are logged.
 
+use controller_support::reasons;
 use futures::{StreamExt, stream};
 use jiff::Timestamp;
 use kube::{
@@ -22,7 +23,7 @@ use tracing::{error, info, warn};
 
 use crate::{
     ReconcilerError,
-    events::{self, Events},
+    events::Events,
     metrics::Metrics,
     objects::{CopySpec, FINALIZER_IMPORT_RECORD, content_resource, volume_snapshot_resource},
     plan::Action,
@@ -141,7 +142,7 @@ impl Executor {
 
         let note = format!("imported ECS snapshot {name} as a pre-provisioned VolumeSnapshot");
         self.events
-            .on_snapshot(ns, &name, false, events::SNAPSHOT_IMPORTED, note)
+            .on_snapshot(ns, &name, reasons::SNAPSHOT_IMPORTED, "Imported", note)
             .await;
         Ok(())
     }
@@ -155,7 +156,7 @@ impl Executor {
         if announce {
             let note = format!("ECS no longer has snapshot {id}; removing this copy");
             self.events
-                .on_snapshot(namespace, id, false, events::SNAPSHOT_REMOVED, note)
+                .on_snapshot(namespace, id, reasons::SNAPSHOT_REMOVED, "Removed", note)
                 .await;
         }
         delete(&self.snapshots(namespace), id, "VolumeSnapshot").await?;

@@ -1,82 +1,59 @@
 //! Events on imported `VolumeSnapshot`s, published on transitions only (import, removal).
 //!
+//! Publishing goes through `controller_support::EventPublisher` on a typed
+//! `snapshot_k8s::upstream::VolumeSnapshot` reference (the reconciler writes untyped objects,
+//! which the publisher does not take). Reasons live in `controller_support::reasons`.
 //! Publishing never fails a pass: a refused Event is logged at error and the work goes on.
 
-use k8s_openapi::api::core::v1::ObjectReference;
-use kube::{
-    Client,
-    runtime::events::{Event, EventType, Recorder, Reporter},
-};
-use tracing::error;
+use controller_support::events::EventPublisher;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use kube::Client;
+use snapshot_k8s::upstream::VolumeSnapshot;
 
-/// A copy of an ECS snapshot was imported.
-pub const SNAPSHOT_IMPORTED: &str = "SnapshotImported";
-/// ECS no longer has the snapshot; the copy is being removed.
-pub const SNAPSHOT_REMOVED: &str = "SnapshotRemoved";
-/// A copy could not be written; it is retried on the next pass.
-pub const IMPORT_FAILED: &str = "ImportFailed";
+/// `reportingController` of every Event this service publishes.
+pub const REPORTING_CONTROLLER: &str = "storage.alibabacloud.com/snapshot-reconciler";
 
-/// Publishes Events as `storage.alibabacloud.com/snapshot-reconciler`.
-#[derive(Clone)]
+/// Publishes Events as [`REPORTING_CONTROLLER`], or nothing when disabled.
+#[derive(Clone, Debug)]
 pub struct Events {
-    recorder: Option<Recorder>,
-}
-
-impl std::fmt::Debug for Events {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Events").finish_non_exhaustive()
-    }
+    publisher: Option<EventPublisher>,
 }
 
 impl Events {
     /// `instance` names this replica (its pod name).
     pub fn new(client: Client, instance: Option<String>) -> Self {
-        let reporter = Reporter {
-            controller: "storage.alibabacloud.com/snapshot-reconciler".to_owned(),
-            instance,
-        };
         Self {
-            recorder: Some(Recorder::new(client, reporter)),
+            publisher: Some(EventPublisher::new(client, REPORTING_CONTROLLER, instance)),
         }
     }
 
     /// Publishes nothing (tests that count writes).
     pub fn disabled() -> Self {
-        Self { recorder: None }
+        Self { publisher: None }
     }
 
-    /// An Event on the `VolumeSnapshot` `namespace/name`.
+    /// A `Normal` Event with `reason` (from `controller_support::reasons`) and `action` on the
+    /// `VolumeSnapshot` `namespace/name`.
     pub async fn on_snapshot(
         &self,
         namespace: &str,
         name: &str,
-        warning: bool,
         reason: &str,
+        action: &str,
         note: String,
     ) {
-        let Some(recorder) = &self.recorder else {
+        let Some(publisher) = &self.publisher else {
             return;
         };
-        let reference = ObjectReference {
-            api_version: Some("snapshot.storage.k8s.io/v1".to_owned()),
-            kind: Some("VolumeSnapshot".to_owned()),
-            namespace: Some(namespace.to_owned()),
-            name: Some(name.to_owned()),
-            ..Default::default()
-        };
-        let event = Event {
-            type_: if warning {
-                EventType::Warning
-            } else {
-                EventType::Normal
+        let regarding = VolumeSnapshot {
+            metadata: ObjectMeta {
+                namespace: Some(namespace.to_owned()),
+                name: Some(name.to_owned()),
+                ..Default::default()
             },
-            reason: reason.to_owned(),
-            note: Some(note),
-            action: reason.trim_start_matches("Snapshot").to_owned(),
-            secondary: None,
+            spec: Default::default(),
+            status: None,
         };
-        if let Err(e) = recorder.publish(&event, &reference).await {
-            error!(namespace, name, reason, error = %e, "cannot publish event");
-        }
+        publisher.normal(&regarding, reason, action, note).await;
     }
 }

@@ -48,7 +48,9 @@ async fn main() -> anyhow::Result<()> {
     let leader_metrics = LeaderMetrics::register(&mut registry);
     let readiness = Readiness::new();
     let server = AdminServer::bind(admin.admin_addr).await?;
-    let serving = server.serve(registry, readiness.clone(), shutdown.token());
+    // Spawned, not merely created: probes and scrapes must be answered from the start, not
+    // only once shutdown begins.
+    let serving = tokio::spawn(server.serve(registry, readiness.clone(), shutdown.token()));
 
     let client = service_runtime::kube_client::client(&kube).await?;
     let gateway = Gateway::open(&controller.gateway).context("gateway connection")?;
@@ -81,7 +83,7 @@ async fn main() -> anyhow::Result<()> {
             election.stopped().await;
             serving.await
         })
-        .await??;
+        .await???;
     info!("{SERVICE} stopped");
     Ok(())
 }
