@@ -157,3 +157,20 @@ async fn creation_start_time_filter_selects_newer_snapshots() {
     assert_eq!(found.len(), 1);
     assert_eq!(found[0]["SnapshotId"], newer["SnapshotId"]);
 }
+
+#[tokio::test]
+async fn an_unknown_filter_key_is_named_in_the_error() {
+    let f = fixture("2024-05-19T00:00:00Z", &["d-1"]).await;
+    let params = [
+        ("RegionId", REGION),
+        ("Filter.1.Key", "SnapshotName"),
+        ("Filter.1.Value", "nightly"),
+    ];
+
+    let answer = f.ecs.call("DescribeSnapshots", &params).await;
+
+    answer.error(400, "InvalidParameter");
+    let message = answer.body["Message"].as_str().unwrap();
+    assert!(message.contains("Filter.1.Key"), "{message}");
+    assert!(message.contains("SnapshotName"), "{message}");
+}

@@ -189,6 +189,11 @@ fn time_filters(p: &Params) -> Result<(Option<Timestamp>, Option<Timestamp>), Ap
         let Some(key) = p.text(&format!("Filter.{n}.Key")) else {
             continue;
         };
+        if !matches!(key, "CreationStartTime" | "CreationEndTime") {
+            let why = format_args!("{key:?} is not CreationStartTime or CreationEndTime.");
+            return Err(ApiError::invalid(&format!("Filter.{n}.Key"), why));
+        }
+
         let value_name = format!("Filter.{n}.Value");
         let value = p.required(&value_name)?;
         let at = parse_minute_time(value).ok_or_else(|| {
@@ -197,13 +202,10 @@ fn time_filters(p: &Params) -> Result<(Option<Timestamp>, Option<Timestamp>), Ap
                 format_args!("{value:?} is not yyyy-MM-ddTHH:mmZ."),
             )
         })?;
-        match key {
-            "CreationStartTime" => after = Some(at),
-            "CreationEndTime" => before = Some(at),
-            other => {
-                let why = format_args!("{other:?} is not CreationStartTime or CreationEndTime.");
-                return Err(ApiError::invalid(&format!("Filter.{n}.Key"), why));
-            }
+        if key == "CreationStartTime" {
+            after = Some(at);
+        } else {
+            before = Some(at);
         }
     }
     Ok((after, before))
