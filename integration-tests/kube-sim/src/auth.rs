@@ -1,8 +1,8 @@
 //! Authentication: bearer tokens, enforced when the simulator is started with any (so
 //! clients' token code paths run), and TokenReviews answered from the same tokens.
 //!
-//! Requests are authenticated in `server::dispatch` before any handler runs; an RBAC
-//! authorizer would sit right after `authenticate`, taking the returned [`User`].
+//! Requests are authenticated in `server::dispatch` before any handler runs; the RBAC
+//! authorizer (`crate::rbac`, when `Config::rbac` is set) takes the returned [`User`].
 
 use axum::http::HeaderMap;
 use serde_json::{Value, json};
@@ -36,6 +36,14 @@ fn user_for(config: &Config, token: &str) -> Option<User> {
         groups.push("system:masters".into());
     }
     Some(User { name, groups })
+}
+
+/// Who a request without valid credentials is, for the URLs that stay public.
+pub fn anonymous() -> User {
+    User {
+        name: "system:anonymous".into(),
+        groups: vec!["system:unauthenticated".into()],
+    }
 }
 
 /// The requesting user. With authentication off everyone is the admin; with it on, a

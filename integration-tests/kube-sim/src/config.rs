@@ -25,6 +25,10 @@ pub struct Config {
     pub bearer_token: Option<String>,
     /// Further bearer tokens (requests and TokenReviews), mapped to the username they identify.
     pub tokens: HashMap<String, String>,
+    /// Authorize every authenticated request with RBAC against the stored Roles,
+    /// ClusterRoles and bindings (off by default: every authenticated request is allowed).
+    /// The `bearer_token` user is in `system:masters` and keeps full access.
+    pub rbac: bool,
 }
 
 impl Default for Config {
@@ -38,6 +42,7 @@ impl Default for Config {
             tls: false,
             bearer_token: None,
             tokens: HashMap::new(),
+            rbac: false,
         }
     }
 }

@@ -73,6 +73,9 @@ pub enum Error {
     /// The request is refused for policy reasons (403 Forbidden).
     #[error("{0}")]
     Forbidden(String),
+    /// RBAC refused the request (403 Forbidden); `reason` is the authorizer's sentence.
+    #[error("{}", denied_message(subject, reason))]
+    Denied { subject: Subject, reason: String },
     /// The URL names no resource this server serves (404 NotFound, no details).
     #[error("the server could not find the requested resource")]
     UnknownPath,
@@ -187,7 +190,7 @@ impl Error {
             Error::BadRequest(_) => (400, "BadRequest"),
             Error::MethodNotAllowed(_) => (405, "MethodNotAllowed"),
             Error::Gone(_) => (410, "Expired"),
-            Error::Forbidden(_) => (403, "Forbidden"),
+            Error::Forbidden(_) | Error::Denied { .. } => (403, "Forbidden"),
             Error::Unauthorized => (401, "Unauthorized"),
             Error::UnsupportedMediaType(_) => (415, "UnsupportedMediaType"),
             Error::TooLargeResourceVersion { .. } => (504, "Timeout"),
@@ -233,6 +236,7 @@ impl Error {
                 d["causes"] = causes_json(causes);
                 Some(d)
             }
+            Error::Denied { subject, .. } => Some(denied_details(subject)),
             Error::TooLargeResourceVersion { .. } => Some(json!({
                 "causes": [
                     {"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}
@@ -254,6 +258,28 @@ impl Error {
 fn causes_json(causes: &[Cause]) -> Value {
     let each = |c: &Cause| json!({"reason": c.reason, "message": c.message, "field": c.field});
     causes.iter().map(each).collect()
+}
+
+/// kube-apiserver's `NewForbidden` wording: `RESOURCE[.GROUP] ["NAME"] is forbidden: ...`,
+/// or `forbidden: ...` for non-resource URLs.
+fn denied_message(subject: &Subject, reason: &str) -> String {
+    if subject.resource.is_empty() {
+        return format!("forbidden: {reason}");
+    }
+    let resource = qualified(&subject.resource, &subject.group);
+    if subject.name.is_empty() {
+        format!("{resource} is forbidden: {reason}")
+    } else {
+        format!("{resource} {:?} is forbidden: {reason}", subject.name)
+    }
+}
+
+fn denied_details(s: &Subject) -> Value {
+    let mut d = json!({"group": s.group, "kind": s.resource});
+    if !s.name.is_empty() {
+        d["name"] = Value::String(s.name.clone());
+    }
+    d
 }
 
 fn subject_details(s: &Subject) -> Value {

@@ -25,6 +25,7 @@ mod openapi;
 mod patch;
 mod path;
 mod query;
+mod rbac;
 mod registry;
 mod resources;
 mod selectors;

@@ -301,6 +301,15 @@ fn builtins() -> Vec<Builtin> {
             ..row("authentication.k8s.io/v1", "TokenReview", "tokenreviews")
         },
         Builtin {
+            namespaced: false,
+            create_only: true,
+            ..row(
+                "authorization.k8s.io/v1",
+                "SelfSubjectAccessReview",
+                "selfsubjectaccessreviews",
+            )
+        },
+        Builtin {
             short: &["ev"],
             columns: EVENTS_V1_COLS,
             field_labels: &["reason", "type", "reportingController", "regarding.name"],

@@ -19,7 +19,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::path::{self, Target};
 use crate::store::Store;
-use crate::{auth, discovery, handlers, kubeconfig, openapi, tls};
+use crate::{auth, discovery, handlers, kubeconfig, openapi, rbac, tls};
 
 /// Shared state of one running simulator.
 pub struct App {
@@ -173,11 +173,16 @@ async fn dispatch(
     };
     tracing::debug!(%method, path = uri.path(), "request");
     let public = matches!(target, Target::Version | Target::Healthz);
-    if !public && let Err(err) = auth::authenticate(&app.config, &headers) {
-        return err.into_response();
-    }
+    let user = match auth::authenticate(&app.config, &headers) {
+        Ok(user) => user,
+        Err(_) if public => auth::anonymous(),
+        Err(err) => return err.into_response(),
+    };
     if let Target::Resource(resource) = target {
-        return handlers::handle(app, method, resource, query, headers, body).await;
+        return handlers::handle(app, user, method, resource, query, headers, body).await;
+    }
+    if !public && let Err(err) = authorize_path(&app, &user, &method, uri.path()) {
+        return err.into_response();
     }
     if method != Method::GET {
         return Error::MethodNotAllowed(format!("{method} is not allowed on {}", uri.path()))
@@ -200,6 +205,18 @@ async fn dispatch(
             .into_response(),
         None => Error::UnknownPath.into_response(),
     }
+}
+
+/// RBAC for discovery and OpenAPI URLs, when `Config::rbac` asks for it.
+fn authorize_path(app: &App, user: &auth::User, method: &Method, path: &str) -> Result<()> {
+    if !app.config.rbac {
+        return Ok(());
+    }
+    let request = rbac::RequestAttributes::NonResource(rbac::NonResourceRequest {
+        verb: method.as_str().to_ascii_lowercase(),
+        path: path.to_string(),
+    });
+    rbac::authorize(&app.store.lock(), user, &request)
 }
 
 fn discovery_document(app: &App, target: &Target, accept: &str) -> Option<(String, Value)> {

@@ -527,3 +527,52 @@ async fn tls_with_a_bearer_token() {
         assert!(err.contains("Unauthorized"), "{bin}: {err}");
     }
 }
+
+const ALICE_READS_TEAM: &str = "\
+apiVersion: v1
+kind: Namespace
+metadata: {name: team}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: cm-reader}
+rules: [{apiGroups: [''], resources: [configmaps], verbs: [get, list]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: alice-reads, namespace: team}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cm-reader}
+subjects: [{kind: User, name: alice}]
+";
+
+/// `kubectl auth can-i` sends a protobuf SelfSubjectAccessReview (415 here), so kubectl
+/// checks RBAC through the requests and the Forbidden errors it prints.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rbac_refusals_reach_kubectl() {
+    for bin in KUBECTLS {
+        let mut config = Config {
+            tls: true,
+            bearer_token: Some("t0ken".into()),
+            rbac: true,
+            ..Config::default()
+        };
+        config.tokens.insert("alice-token".into(), "alice".into());
+        let (_sim, k) = start_with(bin, config).await;
+        k.ok(&["apply", "-f", "-"], Some(ALICE_READS_TEAM)).await;
+
+        let alice = "--token=alice-token";
+        k.ok(&["get", "configmaps", "-n", "team", alice], None)
+            .await;
+        let err = k
+            .fails(&["get", "configmaps", "-n", "default", alice], None)
+            .await;
+        let expected = "Error from server (Forbidden): configmaps is forbidden: User \"alice\" \
+                        cannot list resource \"configmaps\" in API group \"\" in the namespace \
+                        \"default\"";
+        assert!(err.contains(expected), "{bin}: {err}");
+        let err = k
+            .fails(&["delete", "configmap", "x", "-n", "team", alice], None)
+            .await;
+        assert!(err.contains("(Forbidden)"), "{bin}: {err}");
+    }
+}

@@ -28,6 +28,10 @@ struct Args {
     /// Require this bearer token on every request; the kubeconfig carries it.
     #[arg(long, env = "KUBE_SIM_TOKEN")]
     token: Option<String>,
+    /// Authorize requests with RBAC (Roles, ClusterRoles and their bindings); the `--token`
+    /// user keeps full access.
+    #[arg(long, env = "KUBE_SIM_RBAC")]
+    rbac: bool,
     /// Seconds between watch bookmarks.
     #[arg(long, env = "KUBE_SIM_BOOKMARK_SECONDS", default_value_t = 5)]
     bookmark_seconds: u64,
@@ -47,6 +51,7 @@ async fn main() -> anyhow::Result<()> {
         state_file,
         tls,
         token,
+        rbac,
         bookmark_seconds,
     } = Args::parse();
     let config = kube_sim::Config {
@@ -57,6 +62,7 @@ async fn main() -> anyhow::Result<()> {
         state_file,
         tls,
         bearer_token: token,
+        rbac,
         ..kube_sim::Config::default()
     };
     let handle = kube_sim::spawn(config).await?;

@@ -15,9 +15,11 @@ use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
+use crate::auth::User;
 use crate::error::{Error, Result};
 use crate::path::ResourcePath;
 use crate::query::Params;
+use crate::rbac::{RequestAttributes, ResourceRequest};
 use crate::resources::ResourceDescriptor;
 use crate::server::App;
 
@@ -31,6 +33,8 @@ pub struct Request {
     pub params: Params,
     pub headers: HeaderMap,
     pub body: Bytes,
+    /// The authenticated requester.
+    pub user: User,
 }
 
 impl Request {
@@ -44,13 +48,14 @@ impl Request {
 
 pub async fn handle(
     app: Arc<App>,
+    user: User,
     method: Method,
     path: ResourcePath,
     query: HashMap<String, String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    match route(app, method, path, query, headers, body).await {
+    match route(app, user, method, path, query, headers, body).await {
         Ok(response) => response,
         Err(err) => err.into_response(),
     }
@@ -58,6 +63,7 @@ pub async fn handle(
 
 async fn route(
     app: Arc<App>,
+    user: User,
     method: Method,
     path: ResourcePath,
     query: HashMap<String, String>,
@@ -65,6 +71,11 @@ async fn route(
     body: Bytes,
 ) -> Result<Response> {
     let params = Params::parse(&query)?;
+    let verb = verb(&method, &path, &params)?;
+    if app.config.rbac {
+        let request = rbac_request(&path, &params, verb);
+        crate::rbac::authorize(&app.store.lock(), &user, &request)?;
+    }
     let desc = {
         let state = app.store.lock();
         state
@@ -73,7 +84,6 @@ async fn route(
             .cloned()
     };
     let desc = desc.ok_or(Error::UnknownPath)?;
-    let verb = verb(&method, &path, &params)?;
     if !desc.allows(verb) {
         return Err(Error::MethodNotAllowed(format!(
             "{verb} is not supported on resources of kind \"{}.{}\"",
@@ -86,6 +96,7 @@ async fn route(
         params,
         headers,
         body,
+        user,
     };
     match verb {
         "watch" => Ok(crate::watch::serve(app, req)),
@@ -97,6 +108,33 @@ async fn route(
         "delete" => delete::delete(&app, &req),
         _ => delete::delete_collection(&app, &req),
     }
+}
+
+/// RBAC attributes of a resource request. As in kube-apiserver, a namespace is its own
+/// namespace, and a list or watch whose field selector names one object names it.
+fn rbac_request(path: &ResourcePath, params: &Params, verb: &str) -> RequestAttributes {
+    let mut namespace = path.namespace.clone();
+    if path.group.is_empty() && path.plural == "namespaces" {
+        namespace = path.name.clone().unwrap_or_default();
+    }
+    let selected = || {
+        let mut terms = params.field_selector.split(',');
+        let value = |t: &str| t.trim().strip_prefix("metadata.name=").map(str::to_string);
+        terms.find_map(|t| value(t).map(|v| v.trim_start_matches('=').to_string()))
+    };
+    let name = match (&path.name, verb) {
+        (Some(name), _) => Some(name.clone()),
+        (None, "list" | "watch") => selected(),
+        _ => None,
+    };
+    RequestAttributes::Resource(ResourceRequest {
+        verb: verb.into(),
+        group: path.group.clone(),
+        resource: path.plural.clone(),
+        subresource: path.subresource.clone(),
+        namespace,
+        name,
+    })
 }
 
 /// The Kubernetes verb of a request, as RBAC would name it.

@@ -46,6 +46,10 @@ fn manager(req: &Request) -> String {
 /// Creates `obj` (a create body, or the object of an apply to a missing name).
 fn create_object(app: &Arc<App>, req: &Request, mut obj: Value, applied: bool) -> Result<Response> {
     lifecycle::check_type(&req.desc, &mut obj)?;
+    if req.desc.plural == "selfsubjectaccessreviews" {
+        let review = crate::rbac::self_subject_access_review(&app.store.lock(), &req.user, obj)?;
+        return Ok(json_response(StatusCode::CREATED, &review));
+    }
     if req.desc.plural == "tokenreviews" {
         return Ok(json_response(
             StatusCode::CREATED,
