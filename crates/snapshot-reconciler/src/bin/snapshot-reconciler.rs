@@ -77,13 +77,14 @@ async fn main() -> anyhow::Result<()> {
 
     shutdown.triggered().await;
     readiness.set(false);
-    shutdown
+    let admin_task = shutdown
         .drain(async {
             let _ = running.await;
             election.stopped().await;
             serving.await
         })
-        .await???;
+        .await?;
+    admin_task.context("admin server task")??;
     info!("{SERVICE} stopped");
     Ok(())
 }
