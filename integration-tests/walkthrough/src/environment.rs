@@ -297,17 +297,15 @@ async fn start_component(
     if process::wait_http_ok(&url, PROBE_TIMEOUT).await {
         return Ok(());
     }
-    // A live process that never serves its admin port is reported, not waited for: the
-    // walkthrough then shows whether it does its work (a readiness probe would fail in a pod).
+    // A process that never answers its readiness probe would be restarted or never receive
+    // traffic in a pod, so the environment refuses to go on with it.
     let service = services.last_mut().ok_or_else(|| not_ready(None))?;
     service.check_alive()?;
-    tracing::warn!(
-        service = component,
-        url,
-        "alive but not answering its readiness probe"
-    );
-    eprintln!("warning: {component} is running but does not answer {url}");
-    Ok(())
+    Err(WalkthroughError::NotReady {
+        service: service.name.clone(),
+        seconds: PROBE_TIMEOUT.as_secs(),
+        log: service.log.clone(),
+    })
 }
 
 async fn start_standins(
