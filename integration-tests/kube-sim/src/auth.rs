@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::sa_tokens::IssuedTokens;
 
 /// Username of the token written into the kubeconfig (`Config::bearer_token`).
 pub const ADMIN_USER: &str = "kube-sim-admin";
@@ -46,20 +47,24 @@ pub fn anonymous() -> User {
     }
 }
 
-/// The requesting user. With authentication off everyone is the admin; with it on, a
+/// The requesting user. A ServiceAccount token this server issued is always that account,
+/// even with authentication off. With authentication off everyone is the admin; with it on, a
 /// missing or unknown token is 401 Unauthorized.
-pub fn authenticate(config: &Config, headers: &HeaderMap) -> Result<User> {
+pub fn authenticate(config: &Config, issued: &IssuedTokens, headers: &HeaderMap) -> Result<User> {
+    let header = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let token = header.strip_prefix("Bearer ").map(str::trim).unwrap_or("");
+    if let Some(user) = issued.user(token) {
+        return Ok(user);
+    }
     if !enabled(config) {
         return Ok(User {
             name: ADMIN_USER.into(),
             groups: vec!["system:masters".into()],
         });
     }
-    let header = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let token = header.strip_prefix("Bearer ").map(str::trim).unwrap_or("");
     if token.is_empty() {
         return Err(Error::Unauthorized);
     }
@@ -67,13 +72,14 @@ pub fn authenticate(config: &Config, headers: &HeaderMap) -> Result<User> {
 }
 
 /// Fills in `status` of a TokenReview: authenticated when the token is one this server
-/// accepts.
-pub fn review_token(config: &Config, mut review: Value) -> Value {
+/// accepts (configured, or an unexpired ServiceAccount token it issued).
+pub fn review_token(config: &Config, issued: &IssuedTokens, mut review: Value) -> Value {
     let token = review
         .pointer("/spec/token")
         .and_then(Value::as_str)
         .unwrap_or("");
-    let status = match user_for(config, token) {
+    let user = issued.user(token).or_else(|| user_for(config, token));
+    let status = match user {
         Some(user) if !token.is_empty() => json!({
             "authenticated": true,
             "user": {"username": user.name, "groups": user.groups},
@@ -107,24 +113,33 @@ mod tests {
     #[test]
     fn bearer_tokens_identify_users() {
         let c = config();
+        let none = IssuedTokens::default();
         assert_eq!(
-            authenticate(&c, &headers("Bearer admin-token"))
+            authenticate(&c, &none, &headers("Bearer admin-token"))
                 .unwrap()
                 .name,
             ADMIN_USER
         );
-        let sa = authenticate(&c, &headers("Bearer sa-token")).unwrap();
+        let sa = authenticate(&c, &none, &headers("Bearer sa-token")).unwrap();
         assert_eq!(sa.name, "system:serviceaccount:ops:ctrl");
-        assert!(authenticate(&c, &headers("Bearer nope")).is_err());
-        assert!(authenticate(&c, &HeaderMap::new()).is_err());
-        assert!(authenticate(&Config::default(), &HeaderMap::new()).is_ok());
+        assert!(authenticate(&c, &none, &headers("Bearer nope")).is_err());
+        assert!(authenticate(&c, &none, &HeaderMap::new()).is_err());
+        assert!(authenticate(&Config::default(), &none, &HeaderMap::new()).is_ok());
     }
 
     #[test]
     fn token_reviews_answer_from_the_same_tokens() {
-        let review = review_token(&config(), json!({"spec": {"token": "sa-token"}}));
+        let review = review_token(
+            &config(),
+            &IssuedTokens::default(),
+            json!({"spec": {"token": "sa-token"}}),
+        );
         assert_eq!(review["status"]["authenticated"], true);
-        let review = review_token(&config(), json!({"spec": {"token": "x"}}));
+        let review = review_token(
+            &config(),
+            &IssuedTokens::default(),
+            json!({"spec": {"token": "x"}}),
+        );
         assert_eq!(review["status"]["authenticated"], false);
     }
 }

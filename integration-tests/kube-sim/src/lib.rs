@@ -28,6 +28,7 @@ mod query;
 mod rbac;
 mod registry;
 mod resources;
+mod sa_tokens;
 mod selectors;
 mod server;
 mod store;

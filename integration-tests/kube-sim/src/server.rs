@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -18,6 +19,7 @@ use tokio_util::sync::CancellationToken;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::path::{self, Target};
+use crate::sa_tokens::{self, IssuedTokens};
 use crate::store::Store;
 use crate::{auth, discovery, handlers, kubeconfig, openapi, rbac, tls};
 
@@ -27,6 +29,8 @@ pub struct App {
     pub config: Config,
     pub shutdown: CancellationToken,
     pub address: SocketAddr,
+    /// ServiceAccount tokens issued by TokenRequests and [`SimHandle::service_account_token`].
+    pub issued: Arc<IssuedTokens>,
 }
 
 /// A running simulator. Dropping it stops the server.
@@ -41,12 +45,32 @@ pub struct SimHandle {
     /// Where the kubeconfig was written, when `Config::kubeconfig_out` was set.
     pub kubeconfig_path: Option<PathBuf>,
     shutdown: CancellationToken,
+    issued: Arc<IssuedTokens>,
     task: Option<JoinHandle<()>>,
     /// Taken when the state has been saved, so it is saved once.
     app: Option<Arc<App>>,
 }
 
 impl SimHandle {
+    /// A bearer token that authenticates as `system:serviceaccount:NAMESPACE:NAME` (groups
+    /// `system:serviceaccounts`, `system:serviceaccounts:NAMESPACE`, `system:authenticated`)
+    /// for an hour, as a TokenRequest would issue. The ServiceAccount object need not exist;
+    /// RBAC (when on) grants it what bindings naming it grant.
+    pub fn service_account_token(&self, namespace: &str, name: &str) -> String {
+        let lifetime = Duration::from_secs(sa_tokens::DEFAULT_EXPIRATION_SECONDS as u64);
+        self.issued.issue(namespace, name, lifetime).0
+    }
+
+    /// A kubeconfig (YAML) for this server that carries `token` instead of the admin token.
+    pub fn kubeconfig_for_token(&self, token: &str) -> String {
+        kubeconfig::render(&self.url, Some(token), self.ca_pem.as_deref())
+    }
+
+    /// A kubeconfig that authenticates as the ServiceAccount (a fresh one-hour token).
+    pub fn service_account_kubeconfig(&self, namespace: &str, name: &str) -> String {
+        self.kubeconfig_for_token(&self.service_account_token(namespace, name))
+    }
+
     /// Stops accepting requests, ends open watches, waits for the server to finish and
     /// writes the state file if one is configured (a failure is logged at error level).
     pub async fn shutdown(mut self) {
@@ -112,11 +136,13 @@ pub async fn spawn(config: Config) -> Result<SimHandle> {
     let store = Store::new(config.history_limit);
     restore_or_seed(&store, config.state_file.as_deref())?;
     let kubeconfig_path = config.kubeconfig_out.clone();
+    let issued = Arc::new(IssuedTokens::default());
     let app = Arc::new(App {
         store,
         config,
         shutdown: shutdown.clone(),
         address,
+        issued: issued.clone(),
     });
     let router = Router::new().fallback(dispatch).with_state(app.clone());
     let stop = shutdown.clone();
@@ -139,6 +165,7 @@ pub async fn spawn(config: Config) -> Result<SimHandle> {
         kubeconfig,
         kubeconfig_path,
         shutdown,
+        issued,
         task: Some(task),
         app: Some(app),
     })
@@ -173,7 +200,7 @@ async fn dispatch(
     };
     tracing::debug!(%method, path = uri.path(), "request");
     let public = matches!(target, Target::Version | Target::Healthz);
-    let user = match auth::authenticate(&app.config, &headers) {
+    let user = match auth::authenticate(&app.config, &app.issued, &headers) {
         Ok(user) => user,
         Err(_) if public => auth::anonymous(),
         Err(err) => return err.into_response(),

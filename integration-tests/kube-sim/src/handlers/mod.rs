@@ -98,6 +98,9 @@ async fn route(
         body,
         user,
     };
+    if req.path.subresource.as_deref() == Some("token") {
+        return service_account_token(&app, &req);
+    }
     match verb {
         "watch" => Ok(crate::watch::serve(app, req)),
         "list" => read::list(&app, &req),
@@ -108,6 +111,26 @@ async fn route(
         "delete" => delete::delete(&app, &req),
         _ => delete::delete_collection(&app, &req),
     }
+}
+
+/// The TokenRequest subresource of an existing ServiceAccount.
+fn service_account_token(app: &App, req: &Request) -> Result<Response> {
+    let (ns, plural) = (&req.path.namespace, &req.desc.plural);
+    let name = req.path.name.as_deref().unwrap_or("");
+    if !req.desc.group.is_empty() || plural != "serviceaccounts" {
+        return Err(Error::UnknownPath);
+    }
+    if app.store.lock().get(&req.desc.key(), ns, name).is_none() {
+        return Err(Error::not_found("", plural, name));
+    }
+    let body = if req.body.is_empty() {
+        serde_json::json!({})
+    } else {
+        body::decode(req.header("content-type"), &req.body)?
+    };
+    let answer = crate::sa_tokens::token_request(&app.issued, ns, name, body)?;
+    tracing::info!(namespace = %ns, service_account = name, "service account token issued");
+    Ok(json_response(StatusCode::CREATED, &answer))
 }
 
 /// RBAC attributes of a resource request. As in kube-apiserver, a namespace is its own
@@ -145,6 +168,7 @@ fn verb(method: &Method, path: &ResourcePath, params: &Params) -> Result<&'stati
         ("GET", false) => "list",
         ("GET", true) => "get",
         ("POST", false) => "create",
+        ("POST", true) if path.subresource.as_deref() == Some("token") => "create",
         ("PUT", true) => "update",
         ("PATCH", true) => "patch",
         ("DELETE", true) => "delete",

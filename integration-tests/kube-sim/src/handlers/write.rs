@@ -53,7 +53,7 @@ fn create_object(app: &Arc<App>, req: &Request, mut obj: Value, applied: bool) -
     if req.desc.plural == "tokenreviews" {
         return Ok(json_response(
             StatusCode::CREATED,
-            &auth::review_token(&app.config, obj),
+            &auth::review_token(&app.config, &app.issued, obj),
         ));
     }
     lifecycle::prepare_create(&req.desc, &req.path.namespace, &mut obj)?;
