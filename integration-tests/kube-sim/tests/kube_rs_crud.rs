@@ -409,3 +409,32 @@ async fn exact_resource_version_reads_the_past() {
     assert_eq!(names, vec!["a"]);
     assert_eq!(past.metadata.resource_version.as_deref(), Some(rv.as_str()));
 }
+
+/// kube-runtime's `finalizer()` adds the first finalizer with a `test` of the missing list
+/// against null, which kube-apiserver's JSON patch library lets pass.
+#[tokio::test]
+async fn json_patch_tests_a_missing_member_as_null() {
+    let (_sim, client) = common::start_default().await;
+    let cms: Api<ConfigMap> = Api::namespaced(client.clone(), "default");
+    let cm: ConfigMap = serde_json::from_value(json!({"metadata": {"name": "fin"}})).unwrap();
+    cms.create(&PostParams::default(), &cm).await.unwrap();
+
+    let body = json!([
+        {"op": "test", "path": "/metadata/finalizers", "value": null},
+        {"op": "add", "path": "/metadata/finalizers", "value": ["example.com/cleanup"]},
+    ]);
+    let request = http::Request::patch("/api/v1/namespaces/default/configmaps/fin")
+        .header("content-type", "application/json-patch+json")
+        .body(serde_json::to_vec(&body).unwrap())
+        .unwrap();
+    let patched: ConfigMap = client.request(request).await.unwrap();
+    let finalizers = patched.metadata.finalizers.unwrap();
+    assert_eq!(finalizers, vec!["example.com/cleanup".to_string()]);
+
+    let again = http::Request::patch("/api/v1/namespaces/default/configmaps/fin")
+        .header("content-type", "application/json-patch+json")
+        .body(serde_json::to_vec(&body).unwrap())
+        .unwrap();
+    let err = client.request::<ConfigMap>(again).await.unwrap_err();
+    assert!(matches!(err, kube::Error::Api(s) if s.code == 422));
+}

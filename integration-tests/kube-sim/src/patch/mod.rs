@@ -2,6 +2,7 @@
 //! merge patch, and server-side apply.
 
 mod apply;
+mod json_ops;
 mod strategic;
 
 use serde_json::Value;
@@ -43,10 +44,14 @@ pub fn apply(
     let mut doc = current.clone();
     match media_type(content_type) {
         JSON_PATCH => {
-            let ops: json_patch::Patch = serde_json::from_slice(body)
-                .map_err(|e| Error::bad_request(format!("error decoding JSON patch: {e}")))?;
-            json_patch::patch(&mut doc, &ops).map_err(|e| {
-                let cause = crate::error::Cause::new("FieldValueInvalid", "", e.to_string());
+            json_ops::patch(&mut doc, body).map_err(|e| {
+                let text = match e {
+                    json_ops::PatchError::Decode(e) => {
+                        return Error::bad_request(format!("error decoding JSON patch: {e}"));
+                    }
+                    json_ops::PatchError::Apply(text) => text,
+                };
+                let cause = crate::error::Cause::new("FieldValueInvalid", "", text);
                 Error::invalid(
                     &desc.kind,
                     &desc.group,
