@@ -191,11 +191,7 @@ impl RequestMapper {
             ),
             None => None,
         };
-        action.max_results = Some(if req.max_results == 0 {
-            100
-        } else {
-            req.max_results
-        });
+        action.max_results = Some(page_size(rpc, req.max_results, 1..=100)?);
         action.next_token = non_empty(req.next_token);
         Ok(action)
     }
@@ -232,11 +228,7 @@ impl RequestMapper {
             .flatten()
             .collect();
         action.tags = tags(req.tags);
-        action.max_results = Some(if req.max_results == 0 {
-            100
-        } else {
-            req.max_results
-        });
+        action.max_results = Some(page_size(rpc, req.max_results, 1..=100)?);
         action.next_token = non_empty(req.next_token);
         Ok(action)
     }
@@ -252,11 +244,7 @@ impl RequestMapper {
         action.disk_ids = req.disk_ids;
         action.auto_snapshot_policy_id = non_empty(req.auto_snapshot_policy_id);
         action.tags = tags(req.tags);
-        action.max_results = Some(if req.max_results == 0 {
-            100
-        } else {
-            req.max_results
-        });
+        action.max_results = Some(page_size(rpc, req.max_results, 10..=500)?);
         action.next_token = non_empty(req.next_token);
         Ok(action)
     }
@@ -314,6 +302,29 @@ fn required_list(
         return Err(invalid(rpc, field, "contains an empty ID"));
     }
     Ok(values)
+}
+
+/// The page size asked of ECS: 0 means the contract's default of 100, and anything outside the
+/// range the RPC documents is refused here, so a caller learns of it before an ECS call is
+/// spent on it (ECS would silently clamp some of these values).
+fn page_size(
+    rpc: &'static str,
+    requested: u32,
+    allowed: std::ops::RangeInclusive<u32>,
+) -> Result<u32, Status> {
+    match requested {
+        0 => Ok(100),
+        n if allowed.contains(&n) => Ok(n),
+        n => Err(invalid(
+            rpc,
+            "max_results",
+            format!(
+                "must be 0 (default 100) or {}..={}, got {n}",
+                allowed.start(),
+                allowed.end()
+            ),
+        )),
+    }
 }
 
 fn non_empty(value: String) -> Option<String> {

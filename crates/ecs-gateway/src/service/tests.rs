@@ -227,3 +227,45 @@ async fn invalid_requests_never_reach_the_backend() {
     }
     assert!(backend.calls.lock().unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn page_sizes_outside_the_documented_range_never_reach_the_backend() {
+    let (service, backend) = service(FakeBackend::default());
+    let disks = |max_results| v1::DescribeDisksRequest {
+        region_id: "cn-hangzhou".into(),
+        max_results,
+        ..Default::default()
+    };
+    let snapshots = |max_results| v1::DescribeSnapshotsRequest {
+        region_id: "cn-hangzhou".into(),
+        max_results,
+        ..Default::default()
+    };
+
+    let refusals = [
+        service
+            .describe_disks(Request::new(disks(5)))
+            .await
+            .unwrap_err(),
+        service
+            .describe_disks(Request::new(disks(1_000_000_000)))
+            .await
+            .unwrap_err(),
+        service
+            .describe_snapshots(Request::new(snapshots(101)))
+            .await
+            .unwrap_err(),
+    ];
+
+    for refused in refusals {
+        assert_eq!(refused.code(), Code::InvalidArgument);
+        assert!(
+            refused.message().contains("max_results"),
+            "{}",
+            refused.message()
+        );
+        let details = ecs_gateway_api::GatewayErrorDetails::from_status(&refused).unwrap();
+        assert_eq!(details.metadata["field"], "max_results");
+    }
+    assert!(backend.calls.lock().unwrap().is_empty());
+}
