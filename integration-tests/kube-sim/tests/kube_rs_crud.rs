@@ -438,3 +438,68 @@ async fn json_patch_tests_a_missing_member_as_null() {
     let err = client.request::<ConfigMap>(again).await.unwrap_err();
     assert!(matches!(err, kube::Error::Api(s) if s.code == 422));
 }
+
+/// kube-lease-manager's release (a merge patch nulling the holder) then another holder's
+/// server-side apply: the released field belongs to nobody, so the apply does not conflict.
+#[tokio::test]
+async fn a_lease_released_by_patch_can_be_taken_by_another_applier() {
+    use k8s_openapi::api::coordination::v1::Lease;
+
+    let (_sim, client) = common::start_default().await;
+    let leases: Api<Lease> = Api::namespaced(client, "default");
+    let lease = |holder: &str| {
+        json!({"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+            "metadata": {"name": "leader"},
+            "spec": {"holderIdentity": holder, "leaseDurationSeconds": 15}})
+    };
+    let ssa = |manager: &str| PatchParams::apply(manager);
+    leases
+        .patch("leader", &ssa("a"), &Patch::Apply(lease("a")))
+        .await
+        .unwrap();
+    let held = leases
+        .patch("leader", &ssa("b"), &Patch::Apply(lease("b")))
+        .await;
+    assert!(matches!(held, Err(kube::Error::Api(s)) if s.code == 409));
+
+    let release = json!({"spec": {"holderIdentity": null}});
+    let pp = PatchParams::default();
+    leases
+        .patch("leader", &pp, &Patch::Merge(release))
+        .await
+        .unwrap();
+    let taken = leases
+        .patch("leader", &ssa("b"), &Patch::Apply(lease("b")))
+        .await
+        .unwrap();
+    assert_eq!(taken.spec.unwrap().holder_identity.as_deref(), Some("b"));
+}
+
+/// A field its only applier stops applying is removed; one another manager also owns stays.
+#[tokio::test]
+async fn apply_removes_fields_the_manager_stops_sending() {
+    let (_sim, client) = common::start_default().await;
+    let cms: Api<ConfigMap> = Api::namespaced(client, "default");
+    let cm = |data: serde_json::Value| {
+        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "owned"},
+            "data": data})
+    };
+    let ssa = |manager: &str| PatchParams::apply(manager);
+    let both = cm(json!({"x": "1", "y": "2", "z": "3"}));
+    cms.patch("owned", &ssa("a"), &Patch::Apply(both))
+        .await
+        .unwrap();
+    let shared = cm(json!({"z": "3"}));
+    cms.patch("owned", &ssa("b"), &Patch::Apply(shared))
+        .await
+        .unwrap();
+
+    let fewer = cm(json!({"x": "1"}));
+    let after = cms
+        .patch("owned", &ssa("a"), &Patch::Apply(fewer))
+        .await
+        .unwrap();
+    let data = after.data.unwrap();
+    let keys: Vec<&str> = data.keys().map(String::as_str).collect();
+    assert_eq!(keys, vec!["x", "z"]);
+}

@@ -152,6 +152,29 @@ pub fn apply(
     Ok(merged)
 }
 
+/// Drops from every manager the fields `obj` no longer has, as kube-apiserver does: a write
+/// that removed a field (a patch setting it to null, an update leaving it out) leaves nobody
+/// owning it, so a later apply by another manager does not conflict on it. Runs on every
+/// write before it is stored; an entry left with no fields is dropped.
+pub fn forget_removed_fields(obj: &mut Value) {
+    let mut entries = read(obj);
+    if entries.is_empty() {
+        return;
+    }
+    forget_removed(&mut entries, obj);
+    write(obj, entries);
+}
+
+fn forget_removed(entries: &mut [Entry], obj: &Value) {
+    for entry in entries.iter_mut() {
+        for path in entry.fields.leaves() {
+            if value_at(obj, trim_marker(&path)).is_none() {
+                entry.fields.remove(&path);
+            }
+        }
+    }
+}
+
 fn trim_marker(path: &Path) -> &[String] {
     match path.split_last() {
         Some((last, rest)) if last == "." => rest,
@@ -246,6 +269,7 @@ pub fn record_update(
 ) {
     let lists = list_kinds(desc);
     let mut entries = old.map(read).unwrap_or_default();
+    forget_removed(&mut entries, new);
     let changed: Vec<Path> = FieldSet::of(new, &lists)
         .leaves()
         .into_iter()

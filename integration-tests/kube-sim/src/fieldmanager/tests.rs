@@ -89,3 +89,42 @@ fn updates_take_ownership_of_changed_fields() {
         "Update"
     );
 }
+
+/// kube-lease-manager releases a Lease by patching `holderIdentity` to null, then another
+/// holder takes it with a server-side apply: nobody may still own the removed field.
+#[test]
+fn fields_removed_by_a_patch_are_owned_by_nobody() {
+    let desc = builtin_descriptors()
+        .into_iter()
+        .find(|d| d.kind == "Lease")
+        .unwrap();
+    let lease = |holder: &str| {
+        json!({"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+            "metadata": {"name": "l", "namespace": "default"},
+            "spec": {"holderIdentity": holder, "leaseDurationSeconds": 10}})
+    };
+    let apply_lease = |live: &Value, applied: Value, manager: &str| {
+        let merged = crate::patch::merge_for_apply(&desc, live, &applied)?;
+        apply(&desc, live, &applied, merged, manager, false)
+    };
+    let held = apply_lease(&json!({}), lease("a"), "a").unwrap();
+    assert!(
+        apply_lease(&held, lease("b"), "b").is_err(),
+        "a still holds it"
+    );
+
+    let mut released = held.clone();
+    released["spec"]
+        .as_object_mut()
+        .unwrap()
+        .remove("holderIdentity");
+    record_update(&desc, Some(&held), &mut released, "a");
+    let a = entry(&released, "a").unwrap();
+    assert_eq!(
+        a["fieldsV1"],
+        json!({"f:spec": {"f:leaseDurationSeconds": {}}})
+    );
+
+    let taken = apply_lease(&released, lease("b"), "b").unwrap();
+    assert_eq!(taken["spec"]["holderIdentity"], "b");
+}

@@ -189,6 +189,7 @@ pub(super) fn finish_update(
         req.params.field_validation,
         Some(stored),
     )?;
+    fieldmanager::forget_removed_fields(&mut result);
     if crd::is_crd(&req.desc) && part == Part::Main {
         crd::admit(&mut result)?;
     }
