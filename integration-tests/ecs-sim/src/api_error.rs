@@ -1,8 +1,8 @@
 //! ECS error answers: the code, message and HTTP status a real ECS endpoint would send.
 //!
 //! Constructors are named after the situation, not the code, so a handler cannot pick the right
-//! code with the wrong status. Statuses follow `ecs-openapi-notes.md` §2–§8; where the notes mark
-//! a status unverified the choice is listed in the README's limits section.
+//! code with the wrong status. Statuses are the ones ECS's API reference and the official SDKs
+//! document; where those leave a status open, the choice is listed in the README's limits.
 
 use std::fmt;
 

@@ -196,7 +196,8 @@ impl OidcRoleCredentials {
                     .replace(&token, "[REDACTED]");
                 let code = code.unwrap_or_default();
                 let reason = format!(
-                    "STS AssumeRoleWithOIDC answered HTTP {status} {code}: {message} (RequestId {})",
+                    "STS AssumeRoleWithOIDC answered HTTP {status} {code}: {message} \
+                     (RequestId {})",
                     answer.request_id.unwrap_or_default()
                 );
                 if is_outage_status(status) || code.starts_with("Throttling") {

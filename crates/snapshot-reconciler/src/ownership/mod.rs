@@ -181,7 +181,11 @@ fn claims_per_disk(
         .filter_map(|p| match PvcMatcher::new(&p.policy.spec.pvc_selector) {
             Ok(m) => Some((p, m)),
             Err(e) => {
-                warn!(policy = p.claim.name, error = %e, "skipping a policy with an unusable selector");
+                warn!(
+                    policy = p.claim.name,
+                    error = %e,
+                    "skipping a policy with an unusable selector"
+                );
                 None
             }
         })

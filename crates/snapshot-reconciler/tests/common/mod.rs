@@ -1,5 +1,5 @@
-//! A cluster (kube-sim with the upstream snapshot CRDs and the chart's VolumeSnapshotPolicy CRD) and an in-memory ECS region for the
-//! reconciler's end-to-end tests.
+//! A cluster (kube-sim with the upstream snapshot CRDs and the chart's VolumeSnapshotPolicy CRD)
+//! and an in-memory ECS region for the reconciler's end-to-end tests.
 
 #![allow(dead_code)]
 
