@@ -573,3 +573,54 @@ fn deletes_by_id_declare_themselves_idempotent() {
     assert_eq!(policy.safety(), RetrySafety::IdempotentDelete);
     assert!(snapshot.safety().is_retry_safe());
 }
+
+#[test]
+fn policy_associations_take_one_filter_and_parse_pairs() {
+    let mut by_disk = DescribeAutoSnapshotPolicyAssociations::of_disk("cn-beijing", "d-1");
+    by_disk.max_results = Some(MAX_ASSOCIATIONS_PAGE);
+    by_disk.next_token = Some("d-1/sp-1".into());
+    assert_eq!(
+        params(&by_disk),
+        expect(&[
+            ("RegionId", "cn-beijing"),
+            ("DiskId", "d-1"),
+            ("MaxResults", "100"),
+            ("NextToken", "d-1/sp-1")
+        ])
+    );
+    assert_eq!(by_disk.safety(), RetrySafety::ReadOnly);
+    let by_policy = DescribeAutoSnapshotPolicyAssociations::of_policy("cn-beijing", "sp-1");
+    assert_eq!(
+        params(&by_policy),
+        expect(&[("RegionId", "cn-beijing"), ("AutoSnapshotPolicyId", "sp-1")])
+    );
+
+    let mut both = by_policy.clone();
+    both.disk_id = Some("d-1".into());
+    assert!(invalid(&both).1.contains("exactly one"));
+    let neither = DescribeAutoSnapshotPolicyAssociations {
+        region_id: "cn-beijing".into(),
+        ..Default::default()
+    };
+    assert_eq!(invalid(&neither).0, "AutoSnapshotPolicyId");
+    let mut small = by_policy.clone();
+    small.max_results = Some(MIN_ASSOCIATIONS_PAGE - 1);
+    assert_eq!(invalid(&small).0, "MaxResults");
+
+    let body = json!({
+        "RequestId": "r-1",
+        "NextToken": "",
+        "AutoSnapshotPolicyAssociations": { "AutoSnapshotPolicyAssociation": [
+            { "AutoSnapshotPolicyId": "sp-1", "DiskId": "d-1" },
+            { "AutoSnapshotPolicyId": "sp-2", "DiskId": "d-1" }
+        ] }
+    });
+    let response = parse::<DescribeAutoSnapshotPolicyAssociations>(body);
+    let pairs: Vec<(&str, &str)> = response
+        .auto_snapshot_policy_associations
+        .iter()
+        .map(|a| (a.auto_snapshot_policy_id.as_str(), a.disk_id.as_str()))
+        .collect();
+    assert_eq!(pairs, [("sp-1", "d-1"), ("sp-2", "d-1")]);
+    assert_eq!(response.next_token.as_deref(), Some(""));
+}

@@ -86,6 +86,20 @@ async fn lifecycle(client: &EcsClient, sim: &SimHandle) {
     by_policy.auto_snapshot_policy_id = Some(policy_id.clone());
     let covered = client.execute(&by_policy).await.unwrap().disks;
     assert_eq!(covered.len(), 2);
+    let of_disk = DescribeAutoSnapshotPolicyAssociations::of_disk(REGION, "d-1");
+    let on_d1 = client.execute(&of_disk).await.unwrap();
+    let pairs = &on_d1.auto_snapshot_policy_associations;
+    assert_eq!(
+        (pairs.len(), &pairs[0].auto_snapshot_policy_id),
+        (1, &policy_id)
+    );
+    let of_policy = DescribeAutoSnapshotPolicyAssociations::of_policy(REGION, &policy_id);
+    let carrying = client.execute(&of_policy).await.unwrap();
+    let mut carrying: Vec<String> = (carrying.auto_snapshot_policy_associations.iter())
+        .map(|a| a.disk_id.clone())
+        .collect();
+    carrying.sort();
+    assert_eq!(carrying, disks());
 
     sim.admin().advance(3600).await.unwrap();
     let mut auto = DescribeSnapshots::new(REGION);
