@@ -39,4 +39,5 @@ mod watch;
 
 pub use config::Config;
 pub use error::{Cause, Error, Result};
+pub use rbac::{AuthorizationDecision, DECISIONS_PATH};
 pub use server::{SimHandle, spawn};

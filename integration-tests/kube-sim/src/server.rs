@@ -31,6 +31,8 @@ pub struct App {
     pub address: SocketAddr,
     /// ServiceAccount tokens issued by TokenRequests and [`SimHandle::service_account_token`].
     pub issued: Arc<IssuedTokens>,
+    /// Every RBAC decision (recorded while `Config::rbac` is on).
+    pub decisions: Arc<rbac::DecisionLog>,
 }
 
 /// A running simulator. Dropping it stops the server.
@@ -46,6 +48,7 @@ pub struct SimHandle {
     pub kubeconfig_path: Option<PathBuf>,
     shutdown: CancellationToken,
     issued: Arc<IssuedTokens>,
+    decisions: Arc<rbac::DecisionLog>,
     task: Option<JoinHandle<()>>,
     /// Taken when the state has been saved, so it is saved once.
     app: Option<Arc<App>>,
@@ -69,6 +72,12 @@ impl SimHandle {
     /// A kubeconfig that authenticates as the ServiceAccount (a fresh one-hour token).
     pub fn service_account_kubeconfig(&self, namespace: &str, name: &str) -> String {
         self.kubeconfig_for_token(&self.service_account_token(namespace, name))
+    }
+
+    /// Every distinct authorization decision so far, per user (empty unless `Config::rbac`
+    /// is on); also served to the admin at [`rbac::DECISIONS_PATH`].
+    pub fn authorization_decisions(&self) -> Vec<rbac::AuthorizationDecision> {
+        self.decisions.list()
     }
 
     /// Stops accepting requests, ends open watches, waits for the server to finish and
@@ -137,12 +146,14 @@ pub async fn spawn(config: Config) -> Result<SimHandle> {
     restore_or_seed(&store, config.state_file.as_deref())?;
     let kubeconfig_path = config.kubeconfig_out.clone();
     let issued = Arc::new(IssuedTokens::default());
+    let decisions = Arc::new(rbac::DecisionLog::default());
     let app = Arc::new(App {
         store,
         config,
         shutdown: shutdown.clone(),
         address,
         issued: issued.clone(),
+        decisions: decisions.clone(),
     });
     let router = Router::new().fallback(dispatch).with_state(app.clone());
     let stop = shutdown.clone();
@@ -166,6 +177,7 @@ pub async fn spawn(config: Config) -> Result<SimHandle> {
         kubeconfig_path,
         shutdown,
         issued,
+        decisions,
         task: Some(task),
         app: Some(app),
     })
@@ -215,6 +227,9 @@ async fn dispatch(
         return Error::MethodNotAllowed(format!("{method} is not allowed on {}", uri.path()))
             .into_response();
     }
+    if uri.path() == rbac::DECISIONS_PATH {
+        return axum::Json(app.decisions.list()).into_response();
+    }
     let accept = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
@@ -243,7 +258,7 @@ fn authorize_path(app: &App, user: &auth::User, method: &Method, path: &str) -> 
         verb: method.as_str().to_ascii_lowercase(),
         path: path.to_string(),
     });
-    rbac::authorize(&app.store.lock(), user, &request)
+    rbac::authorize(&app.store.lock(), &app.decisions, user, &request)
 }
 
 fn discovery_document(app: &App, target: &Target, accept: &str) -> Option<(String, Value)> {

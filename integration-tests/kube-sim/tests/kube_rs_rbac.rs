@@ -155,3 +155,52 @@ async fn without_rbac_every_authenticated_request_is_allowed() {
         "no authentication: admin"
     );
 }
+
+/// `GET DECISIONS_PATH` as `client`, parsed (or the API error).
+async fn decisions(client: &Client) -> Result<Vec<kube_sim::AuthorizationDecision>, kube::Error> {
+    let request = http::Request::get(kube_sim::DECISIONS_PATH)
+        .body(Vec::new())
+        .unwrap();
+    client.request(request).await
+}
+
+#[tokio::test]
+async fn decisions_are_recorded_per_user_and_served_to_the_admin_only() {
+    let (sim, admin) = common::start(config(true)).await;
+    grant_configmap_reading(&admin, "team").await;
+    let alice = client_with_token(&sim.kubeconfig, "alice-token").await;
+    let team = Api::<ConfigMap>::namespaced(alice.clone(), "team");
+    team.list(&ListParams::default()).await.unwrap();
+    team.get_opt("c").await.unwrap();
+    assert!(team.delete("c", &Default::default()).await.is_err());
+
+    let refused = decisions(&alice).await.unwrap_err();
+    assert!(
+        matches!(&refused, kube::Error::Api(s) if s.code == 403),
+        "{refused:?}"
+    );
+    let served = decisions(&admin).await.unwrap();
+    assert_eq!(served, sim.authorization_decisions());
+    let of_alice: Vec<_> = served.iter().filter(|d| d.user == "alice").collect();
+    let find = |verb: &str| {
+        of_alice
+            .iter()
+            .find(|d| d.verb == verb && d.resource == "configmaps")
+            .unwrap_or_else(|| panic!("no {verb} decision in {of_alice:?}"))
+    };
+    assert!(find("list").allowed && find("list").name.is_none());
+    assert!(find("get").allowed);
+    assert_eq!(find("get").name.as_deref(), Some("c"));
+    assert_eq!(find("get").namespace, "team");
+    assert!(!find("delete").allowed);
+    let path = Some(kube_sim::DECISIONS_PATH);
+    let asked = of_alice
+        .iter()
+        .find(|d| d.non_resource_url.as_deref() == path);
+    assert!(asked.is_some_and(|d| !d.allowed), "{of_alice:?}");
+    assert!(
+        served
+            .iter()
+            .any(|d| d.user == "kube-sim-admin" && d.allowed)
+    );
+}

@@ -74,7 +74,7 @@ async fn route(
     let verb = verb(&method, &path, &params)?;
     if app.config.rbac {
         let request = rbac_request(&path, &params, verb);
-        crate::rbac::authorize(&app.store.lock(), &user, &request)?;
+        crate::rbac::authorize(&app.store.lock(), &app.decisions, &user, &request)?;
     }
     let desc = {
         let state = app.store.lock();

@@ -3,10 +3,11 @@
 //! way kube-apiserver's RBAC authorizer checks them, plus the default discovery roles every
 //! authenticated user holds. Members of `system:masters` (the admin token) may do anything.
 //!
-//! This module decides; it never writes objects. `server::dispatch` and the resource handlers
-//! call [`authorize`] after authentication.
+//! This module decides and records its decisions ([`DecisionLog`]); it never writes objects.
+//! `server::dispatch` and the resource handlers call [`authorize`] after authentication.
 
 mod bindings;
+mod decisions;
 mod review;
 mod rules;
 
@@ -16,6 +17,7 @@ use crate::auth::User;
 use crate::error::{Error, Subject};
 use crate::store::State;
 
+pub use decisions::{AuthorizationDecision, DECISIONS_PATH, DecisionLog};
 pub use review::self_subject_access_review;
 
 /// What a resource request does, in RBAC's terms.
@@ -79,9 +81,17 @@ pub fn allowed(state: &State, user: &User, request: &RequestAttributes) -> bool 
         .any(|rule| rules::allows(rule, request))
 }
 
-/// `Ok` when allowed, else the 403 Status kube-apiserver sends.
-pub fn authorize(state: &State, user: &User, request: &RequestAttributes) -> Result<(), Error> {
-    if allowed(state, user, request) {
+/// `Ok` when allowed, else the 403 Status kube-apiserver sends. Either way the decision is
+/// recorded in `log`.
+pub fn authorize(
+    state: &State,
+    log: &DecisionLog,
+    user: &User,
+    request: &RequestAttributes,
+) -> Result<(), Error> {
+    let allowed = allowed(state, user, request);
+    log.record(user, request, allowed);
+    if allowed {
         return Ok(());
     }
     tracing::debug!(user = %user.name, ?request, "request refused by RBAC");

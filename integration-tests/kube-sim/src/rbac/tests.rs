@@ -164,7 +164,8 @@ fn refusals_carry_the_real_message_and_details() {
     let store = seeded();
     let state = store.lock();
     let bob = user("bob", &[]);
-    let err = authorize(&state, &bob, &res("get", "pods", "team", Some("p"))).unwrap_err();
+    let log = DecisionLog::default();
+    let err = authorize(&state, &log, &bob, &res("get", "pods", "team", Some("p"))).unwrap_err();
     let status = err.to_status();
     assert_eq!(status["code"], 403);
     assert_eq!(status["reason"], "Forbidden");
@@ -177,7 +178,7 @@ fn refusals_carry_the_real_message_and_details() {
         status["details"],
         json!({"group": "", "kind": "pods", "name": "p"})
     );
-    let err = authorize(&state, &bob, &res("list", "nodes", "", None)).unwrap_err();
+    let err = authorize(&state, &log, &bob, &res("list", "nodes", "", None)).unwrap_err();
     assert_eq!(
         err.to_string(),
         "nodes is forbidden: User \"bob\" cannot list resource \"nodes\" in API group \"\" at \
@@ -199,4 +200,27 @@ fn self_subject_access_reviews_answer_for_the_requester() {
     let no = self_subject_access_review(&state, &alice, ask("delete", "team")).unwrap();
     assert_eq!(no["status"]["allowed"], false);
     assert!(self_subject_access_review(&state, &alice, json!({"spec": {}})).is_err());
+}
+
+#[test]
+fn every_decision_is_recorded_for_its_user() {
+    let store = seeded();
+    let state = store.lock();
+    let log = DecisionLog::default();
+    let alice = user("alice", &[]);
+    let read = res("get", "configmaps", "team", Some("c"));
+    assert!(authorize(&state, &log, &alice, &read).is_ok());
+    assert!(authorize(&state, &log, &alice, &read).is_ok());
+    let delete = res("delete", "configmaps", "team", Some("c"));
+    assert!(authorize(&state, &log, &alice, &delete).is_err());
+
+    let list = log.list();
+    assert_eq!(list.len(), 2);
+    let outcome = |verb: &str| list.iter().find(|d| d.verb == verb).unwrap();
+    assert!(outcome("get").allowed);
+    assert_eq!(outcome("get").count, 2);
+    assert_eq!(outcome("get").namespace, "team");
+    assert_eq!(outcome("get").name.as_deref(), Some("c"));
+    assert!(!outcome("delete").allowed);
+    assert!(list.iter().all(|d| d.user == "alice"));
 }
