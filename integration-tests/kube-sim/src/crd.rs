@@ -6,6 +6,7 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use crate::error::{Cause, Error, Result};
+use crate::jsonpath::KubePath;
 use crate::meta;
 use crate::resources::{ALL_VERBS, CellSource, PrinterColumn, ResourceDescriptor};
 use crate::validation::StructuralSchema;
@@ -196,6 +197,9 @@ fn check(crd: &Value) -> Vec<Cause> {
             causes.push(Cause::new("FieldValueInvalid", field, problem));
         }
     }
+    for (i, version) in versions.iter().enumerate() {
+        causes.extend(printer_column_problems(i, version));
+    }
     let storage_count = versions
         .iter()
         .filter(|v| v["storage"].as_bool() == Some(true))
@@ -205,6 +209,32 @@ fn check(crd: &Value) -> Vec<Cause> {
         causes.push(Cause::new("FieldValueInvalid", "spec.versions", message));
     }
     causes
+}
+
+/// kube-apiserver refuses printer-column paths that do not start with `.` or do not parse.
+fn printer_column_problems(index: usize, version: &Value) -> Vec<Cause> {
+    let columns = version["additionalPrinterColumns"].as_array();
+    let paths = columns
+        .into_iter()
+        .flatten()
+        .map(|c| c["jsonPath"].as_str());
+    paths
+        .enumerate()
+        .filter_map(|(j, path)| {
+            let field = format!("spec.versions[{index}].additionalPrinterColumns[{j}].jsonPath");
+            let message = match path {
+                None => return Some(Cause::new("FieldValueRequired", field, "Required value")),
+                Some(p) if !p.starts_with('.') => {
+                    format!("Invalid value: {p:?}: must be a simple json path starting with .")
+                }
+                Some(p) => {
+                    let problem = KubePath::parse(p).err()?;
+                    format!("Invalid value: {p:?}: must be a simple json path: {problem}")
+                }
+            };
+            Some(Cause::new("FieldValueInvalid", field, message))
+        })
+        .collect()
 }
 
 fn crd_key() -> crate::resources::ResourceKey {
@@ -272,5 +302,25 @@ mod tests {
         bad["metadata"]["name"] = json!("wrong");
         let err = admit(&mut bad).unwrap_err();
         assert_eq!(err.code_and_reason().0, 422);
+    }
+
+    #[test]
+    fn admit_rejects_printer_columns_that_do_not_parse() {
+        let mut crd = sample();
+        crd["spec"]["versions"][0]["additionalPrinterColumns"] = json!([
+            {"name": "Ready", "type": "string",
+             "jsonPath": ".status.conditions[?(@.type==\"Ready\")].status"},
+            {"name": "Bad", "type": "string", "jsonPath": ".status.conditions[0"},
+            {"name": "Rel", "type": "string", "jsonPath": "status.phase"},
+        ]);
+        let causes = check(&crd);
+        let fields: Vec<&str> = causes.iter().map(|c| c.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "spec.versions[0].additionalPrinterColumns[1].jsonPath",
+                "spec.versions[0].additionalPrinterColumns[2].jsonPath"
+            ]
+        );
     }
 }

@@ -18,6 +18,7 @@ mod error;
 mod fieldmanager;
 mod gc;
 mod handlers;
+mod jsonpath;
 mod kubeconfig;
 mod lifecycle;
 mod meta;

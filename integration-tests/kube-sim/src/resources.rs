@@ -23,7 +23,7 @@ pub const ALL_VERBS: &[&str] = &[
 /// Where a table cell's value comes from.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CellSource {
-    /// A simple JSONPath such as `.status.phase` (the CRD `additionalPrinterColumns` subset).
+    /// A Kubernetes JSONPath such as `.status.phase` (see `crate::jsonpath`).
     Path(String),
     /// Number of entries of the map or list at the path (ConfigMap/Secret `DATA`).
     Count(String),

@@ -3,6 +3,7 @@
 
 use serde_json::{Value, json};
 
+use crate::jsonpath::KubePath;
 use crate::resources::{CellSource, PrinterColumn, ResourceDescriptor};
 
 /// True when the client asked for a `meta.k8s.io` Table.
@@ -22,9 +23,10 @@ pub fn table(
     with_columns: bool,
 ) -> Value {
     let columns = columns(desc);
+    let paths: Vec<Option<KubePath>> = columns.iter().map(compile).collect();
     let rows: Vec<Value> = items
         .iter()
-        .map(|item| row(&columns, item, include))
+        .map(|item| row(&columns, &paths, item, include))
         .collect();
     let definitions: Vec<Value> = if with_columns {
         columns.iter().map(column_definition).collect()
@@ -72,8 +74,30 @@ fn column_definition(c: &PrinterColumn) -> Value {
            "priority": c.priority})
 }
 
-fn row(columns: &[PrinterColumn], item: &Value, include: &str) -> Value {
-    let cells: Vec<Value> = columns.iter().map(|c| cell(c, item)).collect();
+/// A path that does not compile gives empty cells, as kube-apiserver gives for a path that
+/// finds nothing (CRD admission already refuses such paths).
+fn compile(column: &PrinterColumn) -> Option<KubePath> {
+    let (CellSource::Path(path) | CellSource::Count(path)) = &column.source;
+    match KubePath::parse(path) {
+        Ok(compiled) => Some(compiled),
+        Err(problem) => {
+            tracing::warn!(column = %column.name, %problem, "printer column path skipped");
+            None
+        }
+    }
+}
+
+fn row(
+    columns: &[PrinterColumn],
+    paths: &[Option<KubePath>],
+    item: &Value,
+    include: &str,
+) -> Value {
+    let cells: Vec<Value> = columns
+        .iter()
+        .zip(paths)
+        .map(|(c, path)| cell(c, path.as_ref().and_then(|p| p.first(item))))
+        .collect();
     let object = match include {
         "None" => Value::Null,
         "Object" => item.clone(),
@@ -86,18 +110,18 @@ fn row(columns: &[PrinterColumn], item: &Value, include: &str) -> Value {
     json!({"cells": cells, "object": object})
 }
 
-fn cell(column: &PrinterColumn, item: &Value) -> Value {
+fn cell(column: &PrinterColumn, found: Option<&Value>) -> Value {
     match &column.source {
-        CellSource::Count(path) => {
-            let n = lookup(item, path).map(|v| match v {
+        CellSource::Count(_) => {
+            let n = found.map(|v| match v {
                 Value::Object(m) => m.len(),
                 Value::Array(a) => a.len(),
                 _ => 0,
             });
             json!(n.unwrap_or(0))
         }
-        CellSource::Path(path) => {
-            let value = lookup(item, path).cloned().unwrap_or(Value::Null);
+        CellSource::Path(_) => {
+            let value = found.cloned().unwrap_or(Value::Null);
             if column.type_ == "date" {
                 return value
                     .as_str()
@@ -114,31 +138,6 @@ fn cell(column: &PrinterColumn, item: &Value) -> Value {
             }
         }
     }
-}
-
-/// Evaluates the simple JSONPath subset CRD printer columns use: `.a.b`, `.a[0].b`, and
-/// `{.a.b}` wrappers.
-pub fn lookup<'a>(obj: &'a Value, path: &str) -> Option<&'a Value> {
-    let path = path.trim().trim_start_matches('{').trim_end_matches('}');
-    let mut current = obj;
-    for part in path
-        .trim_start_matches('.')
-        .split('.')
-        .filter(|p| !p.is_empty())
-    {
-        let (field, indexes) = match part.find('[') {
-            Some(i) => (&part[..i], &part[i..]),
-            None => (part, ""),
-        };
-        if !field.is_empty() {
-            current = current.get(field)?;
-        }
-        for index in indexes.split('[').filter(|s| !s.is_empty()) {
-            let n: usize = index.trim_end_matches(']').parse().ok()?;
-            current = current.get(n)?;
-        }
-    }
-    Some(current)
 }
 
 /// Short human age like kubectl prints (`45s`, `3m`, `2h`, `5d`).
@@ -160,14 +159,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn jsonpath_subset_reads_nested_fields_and_indexes() {
-        let obj = json!({"status": {"conditions": [{"type": "Ready"}]}, "spec": {"a": 1}});
-        assert_eq!(
-            lookup(&obj, ".status.conditions[0].type"),
-            Some(&json!("Ready"))
-        );
-        assert_eq!(lookup(&obj, "{.spec.a}"), Some(&json!(1)));
-        assert_eq!(lookup(&obj, ".spec.missing"), None);
+    fn filtered_printer_columns_fill_cells() {
+        let column = PrinterColumn {
+            name: "Ready".into(),
+            type_: "string".into(),
+            description: String::new(),
+            priority: 0,
+            source: CellSource::Path(r#".status.conditions[?(@.type=="Ready")].status"#.into()),
+        };
+        let path = compile(&column);
+        let ready = json!({"status": {"conditions": [{"type": "Ready", "status": "True"}]}});
+        let found = path.as_ref().and_then(|p| p.first(&ready));
+        assert_eq!(cell(&column, found), json!("True"));
+        let pending = json!({"status": {}});
+        let found = path.as_ref().and_then(|p| p.first(&pending));
+        assert_eq!(cell(&column, found), json!("<none>"));
     }
 
     #[test]
