@@ -90,6 +90,7 @@ pub fn prepare_create(
         check_name(desc, &name)?;
     }
 
+    meta::drop_empty_collections(obj);
     let meta = meta::metadata_mut(obj);
     meta.insert("uid".into(), json!(uuid::Uuid::new_v4().to_string()));
     meta.insert("creationTimestamp".into(), json!(meta::now_timestamp()));
@@ -218,6 +219,7 @@ pub fn prepare_update(
         }
     };
     meta::keep_server_fields(stored, &mut result);
+    meta::drop_empty_collections(&mut result);
     if desc.tracks_generation {
         meta::bump_generation(stored, &mut result);
     }
@@ -327,6 +329,24 @@ mod tests {
         let new = json!({"metadata": {"name": "a"}, "spec": {"replicas": 2}});
         let out = prepare_update(&d, &stored, new, Part::Main).unwrap();
         assert_eq!(out["metadata"]["generation"], 4);
+    }
+
+    #[test]
+    fn empty_metadata_collections_are_not_kept() {
+        let d = desc("configmaps");
+        let stored =
+            json!({"metadata": {"name": "a", "resourceVersion": "5", "labels": {"x": "y"}}});
+        let new = json!({"metadata": {"name": "a", "annotations": {}, "labels": {"x": "y"},
+            "finalizers": [], "ownerReferences": null}});
+        let out = prepare_update(&d, &stored, new, Part::Main).unwrap();
+        assert_eq!(out["metadata"].get("annotations"), None);
+        assert_eq!(out["metadata"].get("finalizers"), None);
+        assert_eq!(out["metadata"].get("ownerReferences"), None);
+        assert_eq!(out["metadata"]["labels"], json!({"x": "y"}));
+
+        let mut created = json!({"metadata": {"name": "b", "labels": {}}});
+        prepare_create(&d, "default", &mut created).unwrap();
+        assert_eq!(created["metadata"].get("labels"), None);
     }
 
     #[test]

@@ -103,6 +103,26 @@ pub fn keep_server_fields(stored: &Value, new: &mut Value) {
     }
 }
 
+/// kube-apiserver decodes `metadata` into a typed ObjectMeta whose collections are
+/// `omitempty`, so an empty or null `labels: {}` or `annotations: {}` sent by a client (kubectl
+/// diff's dry-run patch sends one) is never stored or returned. Drops them the same way.
+pub fn drop_empty_collections(obj: &mut Value) {
+    let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for field in ["labels", "annotations", "finalizers", "ownerReferences"] {
+        let empty = match meta.get(field) {
+            Some(Value::Object(m)) => m.is_empty(),
+            Some(Value::Array(a)) => a.is_empty(),
+            Some(Value::Null) => true,
+            _ => false,
+        };
+        if empty {
+            meta.remove(field);
+        }
+    }
+}
+
 /// Sets `generation` on `new` from `stored`: unchanged unless the spec part changed.
 pub fn bump_generation(stored: &Value, new: &mut Value) {
     let old = stored
