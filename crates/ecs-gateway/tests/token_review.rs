@@ -9,7 +9,7 @@ use common::{Harness, Options, REGION};
 use ecs_gateway::auth::token_review::{KubeTokenReviewer, TokenReviewer, Verdict};
 use ecs_gateway_api::ConnectConfig;
 use ecs_gateway_api::v1;
-use kube::config::{KubeConfigOptions, Kubeconfig};
+use ssm_test_support::kube_world::KubeWorld;
 use tonic::Code;
 
 const LISTENER_SA: &str = "system:serviceaccount:kube-system:policy-listener";
@@ -22,14 +22,8 @@ async fn api_server() -> (kube_sim::SimHandle, kube::Client) {
     config
         .tokens
         .insert("listener-token".into(), LISTENER_SA.into());
-    let sim = kube_sim::spawn(config).await.unwrap();
-
-    let kubeconfig = Kubeconfig::from_yaml(&sim.kubeconfig).unwrap();
-    let options = KubeConfigOptions::default();
-    let client_config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
-        .await
-        .unwrap();
-    (sim, kube::Client::try_from(client_config).unwrap())
+    let KubeWorld { sim, client } = KubeWorld::start_with(config).await;
+    (sim, client)
 }
 
 #[tokio::test]
