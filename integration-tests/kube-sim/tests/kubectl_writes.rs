@@ -34,3 +34,78 @@ async fn diff_after_server_side_apply_shows_nothing() {
         assert!(!shown.contains("annotations"), "{bin}: {shown}");
     }
 }
+
+/// `(manager, operation, subresource)` of each managedFields entry, and its fields.
+fn entries(object: &str) -> Vec<(String, String, String, serde_json::Value)> {
+    let value: serde_json::Value = serde_json::from_str(object).expect("JSON object");
+    let list = value["metadata"]["managedFields"].as_array().cloned();
+    let text = |e: &serde_json::Value, k: &str| e[k].as_str().unwrap_or_default().to_string();
+    list.unwrap_or_default()
+        .iter()
+        .map(|e| {
+            let fields = e["fieldsV1"].clone();
+            (
+                text(e, "manager"),
+                text(e, "operation"),
+                text(e, "subresource"),
+                fields,
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_update_and_patch_is_recorded_in_managed_fields() {
+    for bin in KUBECTLS {
+        let (_sim, k) = start(bin).await;
+        k.ok(&["create", "-f", "-"], Some(SETTINGS)).await;
+        k.ok(&["label", "cm", "settings", "tier=web"], None).await;
+        let merge = ["patch", "cm", "settings", "--type=merge", "-p"];
+        k.ok(
+            &[&merge[..], &[r#"{"data":{"mode":"slow"}}"#]].concat(),
+            None,
+        )
+        .await;
+        k.ok(&[&merge[..], &[r#"{"data":{"extra":"1"}}"#]].concat(), None)
+            .await;
+
+        let get = [
+            "get",
+            "cm",
+            "settings",
+            "-o",
+            "json",
+            "--show-managed-fields",
+        ];
+        let found = entries(&k.ok(&get, None).await);
+        let find = |manager: &str| {
+            let entry = found.iter().find(|e| e.0 == manager);
+            entry.unwrap_or_else(|| panic!("{bin}: no {manager} entry in {found:?}"))
+        };
+        let created = find("kubectl-create");
+        assert_eq!(created.1, "Update", "{bin}");
+        assert_eq!(
+            created.3,
+            serde_json::json!({"f:metadata": {"f:labels": {"f:app": {}}}}),
+            "{bin}: the patch took data.mode from the creator"
+        );
+        let label = find("kubectl-label");
+        assert_eq!(
+            label.3,
+            serde_json::json!({"f:metadata": {"f:labels": {"f:tier": {}}}}),
+            "{bin}"
+        );
+        let patch = find("kubectl-patch");
+        assert_eq!(
+            (patch.1.as_str(), patch.2.as_str()),
+            ("Update", ""),
+            "{bin}"
+        );
+        assert_eq!(
+            patch.3,
+            serde_json::json!({"f:data": {"f:extra": {}, "f:mode": {}}}),
+            "{bin}: both patches merged into one entry"
+        );
+        assert_eq!(found.len(), 3, "{bin}: {found:?}");
+    }
+}

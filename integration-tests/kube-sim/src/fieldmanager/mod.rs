@@ -13,14 +13,39 @@ use crate::resources::ResourceDescriptor;
 pub use fieldset::ListKind;
 use fieldset::{FieldSet, Path, remove_at, value_at};
 
+/// Who a write is recorded for: the field manager and the subresource written (`""` for the
+/// main resource). kube-apiserver keeps one entry per manager, operation and subresource,
+/// and for `Update` entries also per apiVersion.
+#[derive(Debug, Clone, Copy)]
+pub struct Writer<'a> {
+    pub manager: &'a str,
+    pub subresource: &'a str,
+}
+
 /// One `managedFields` entry.
 #[derive(Debug, Clone, PartialEq)]
 struct Entry {
     manager: String,
     operation: String,
     api_version: String,
+    subresource: String,
     time: String,
     fields: FieldSet,
+}
+
+impl Entry {
+    fn is_apply_of(&self, writer: Writer) -> bool {
+        self.operation == "Apply"
+            && self.manager == writer.manager
+            && self.subresource == writer.subresource
+    }
+
+    fn is_update_of(&self, writer: Writer, api_version: &str) -> bool {
+        self.operation == "Update"
+            && self.manager == writer.manager
+            && self.subresource == writer.subresource
+            && self.api_version == api_version
+    }
 }
 
 fn read(obj: &Value) -> Vec<Entry> {
@@ -32,6 +57,7 @@ fn read(obj: &Value) -> Vec<Entry> {
         manager: text(e, "manager"),
         operation: text(e, "operation"),
         api_version: text(e, "apiVersion"),
+        subresource: text(e, "subresource"),
         time: text(e, "time"),
         fields: FieldSet::from_json(&e["fieldsV1"]),
     });
@@ -43,8 +69,13 @@ fn write(obj: &mut Value, entries: Vec<Entry>) {
         .into_iter()
         .filter(|e| !e.fields.is_empty())
         .map(|e| {
-            json!({"manager": e.manager, "operation": e.operation, "apiVersion": e.api_version,
-                   "time": e.time, "fieldsType": "FieldsV1", "fieldsV1": e.fields.to_json()})
+            let mut entry = json!({"manager": e.manager, "operation": e.operation,
+                "apiVersion": e.api_version, "time": e.time, "fieldsType": "FieldsV1",
+                "fieldsV1": e.fields.to_json()});
+            if !e.subresource.is_empty() {
+                entry["subresource"] = json!(e.subresource);
+            }
+            entry
         })
         .collect();
     let meta = meta::metadata_mut(obj);
@@ -93,7 +124,7 @@ fn schema_list_kind(root: &Value, path: &str) -> ListKind {
     }
 }
 
-/// Server-side apply of `applied` by `manager` over `live`, given `merged` (the applied
+/// Server-side apply of `applied` by `writer` over `live`, given `merged` (the applied
 /// object merged into `live`). Returns the object to store, with ownership recorded.
 /// Errors: 409 Conflict naming each field another manager owns with a different value.
 pub fn apply(
@@ -101,9 +132,10 @@ pub fn apply(
     live: &Value,
     applied: &Value,
     mut merged: Value,
-    manager: &str,
+    writer: Writer,
     force: bool,
 ) -> Result<Value> {
+    let manager = writer.manager;
     let lists = list_kinds(desc);
     let mut entries = read(live);
     let new_set = FieldSet::of(applied, &lists);
@@ -117,9 +149,7 @@ pub fn apply(
         }
     }
 
-    let previous = entries
-        .iter()
-        .find(|e| e.manager == manager && e.operation == "Apply");
+    let previous = entries.iter().find(|e| e.is_apply_of(writer));
     let previous = previous.map(|e| e.fields.clone()).unwrap_or_default();
     for path in previous.leaves() {
         let element = trim_marker(&path);
@@ -131,7 +161,7 @@ pub fn apply(
         }
     }
 
-    entries.retain(|e| !(e.manager == manager && e.operation == "Apply"));
+    entries.retain(|e| !e.is_apply_of(writer));
     let time = if previous == new_set {
         None
     } else {
@@ -139,12 +169,13 @@ pub fn apply(
     };
     let old_time = read(live)
         .into_iter()
-        .find(|e| e.manager == manager && e.operation == "Apply")
+        .find(|e| e.is_apply_of(writer))
         .map(|e| e.time);
     entries.push(Entry {
         manager: manager.into(),
         operation: "Apply".into(),
         api_version: desc.api_version(),
+        subresource: writer.subresource.into(),
         time: time.or(old_time).unwrap_or_else(meta::now_timestamp),
         fields: new_set,
     });
@@ -259,13 +290,16 @@ fn dotted(path: &Path) -> String {
     out
 }
 
-/// Records a non-apply write: `manager` takes ownership of every field whose value changed
-/// (all fields on create), other managers lose those fields.
+/// Records a non-apply write (create, update, non-apply patch) as kube-apiserver does on
+/// every one: `writer` takes ownership of every field whose value changed (all fields on
+/// create) in its `Update` entry for this apiVersion and subresource, other managers lose
+/// those fields, and fields the write removed leave every manager. A write that changes no
+/// field leaves the entries, and their times, as they were.
 pub fn record_update(
     desc: &ResourceDescriptor,
     old: Option<&Value>,
     new: &mut Value,
-    manager: &str,
+    writer: Writer,
 ) {
     let lists = list_kinds(desc);
     let mut entries = old.map(read).unwrap_or_default();
@@ -279,20 +313,22 @@ pub fn record_update(
         write(new, entries);
         return;
     }
-    for e in entries.iter_mut().filter(|e| e.manager != manager) {
+    for e in entries.iter_mut() {
         for path in &changed {
             e.fields.remove(path);
         }
     }
+    let api_version = desc.api_version();
     let position = entries
         .iter()
-        .position(|e| e.manager == manager && e.operation == "Update");
+        .position(|e| e.is_update_of(writer, &api_version));
     let mut entry = match position {
         Some(i) => entries.remove(i),
         None => Entry {
-            manager: manager.into(),
+            manager: writer.manager.into(),
             operation: "Update".into(),
-            api_version: desc.api_version(),
+            api_version,
+            subresource: writer.subresource.into(),
             time: String::new(),
             fields: FieldSet::default(),
         },

@@ -10,10 +10,17 @@ fn deployment_desc() -> ResourceDescriptor {
         .unwrap()
 }
 
+fn writer(manager: &str) -> Writer<'_> {
+    Writer {
+        manager,
+        subresource: "",
+    }
+}
+
 fn apply_as(live: &Value, applied: Value, manager: &str, force: bool) -> Result<Value> {
     let desc = deployment_desc();
     let merged = crate::patch::merge_for_apply(&desc, live, &applied)?;
-    apply(&desc, live, &applied, merged, manager, force)
+    apply(&desc, live, &applied, merged, writer(manager), force)
 }
 
 fn entry<'a>(obj: &'a Value, manager: &str) -> Option<&'a Value> {
@@ -82,7 +89,7 @@ fn updates_take_ownership_of_changed_fields() {
     let live = apply_as(&json!({}), applied, "a", false).unwrap();
     let mut updated = live.clone();
     updated["spec"]["replicas"] = json!(4);
-    record_update(&desc, Some(&live), &mut updated, "kubectl-edit");
+    record_update(&desc, Some(&live), &mut updated, writer("kubectl-edit"));
     assert!(entry(&updated, "a").is_none(), "a lost its only field");
     assert_eq!(
         entry(&updated, "kubectl-edit").unwrap()["operation"],
@@ -105,7 +112,7 @@ fn fields_removed_by_a_patch_are_owned_by_nobody() {
     };
     let apply_lease = |live: &Value, applied: Value, manager: &str| {
         let merged = crate::patch::merge_for_apply(&desc, live, &applied)?;
-        apply(&desc, live, &applied, merged, manager, false)
+        apply(&desc, live, &applied, merged, writer(manager), false)
     };
     let held = apply_lease(&json!({}), lease("a"), "a").unwrap();
     assert!(
@@ -118,7 +125,7 @@ fn fields_removed_by_a_patch_are_owned_by_nobody() {
         .as_object_mut()
         .unwrap()
         .remove("holderIdentity");
-    record_update(&desc, Some(&held), &mut released, "a");
+    record_update(&desc, Some(&held), &mut released, writer("a"));
     let a = entry(&released, "a").unwrap();
     assert_eq!(
         a["fieldsV1"],
@@ -127,4 +134,68 @@ fn fields_removed_by_a_patch_are_owned_by_nobody() {
 
     let taken = apply_lease(&released, lease("b"), "b").unwrap();
     assert_eq!(taken["spec"]["holderIdentity"], "b");
+}
+
+/// Every update merges into its manager's `Update` entry; the status subresource and each
+/// apiVersion get entries of their own, as kube-apiserver keys them.
+#[test]
+fn updates_merge_per_manager_subresource_and_version() {
+    let desc = deployment_desc();
+    let created = json!({"apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "d"}, "spec": {"replicas": 1}});
+    let mut live = created.clone();
+    record_update(&desc, None, &mut live, writer("ctl"));
+
+    let mut scaled = live.clone();
+    scaled["spec"]["paused"] = json!(true);
+    scaled["metadata"]["labels"] = json!({"tier": "web"});
+    record_update(&desc, Some(&live), &mut scaled, writer("ctl"));
+    let entries = scaled["metadata"]["managedFields"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(
+        entries[0]["fieldsV1"],
+        json!({"f:metadata": {"f:labels": {"f:tier": {}}},
+               "f:spec": {"f:paused": {}, "f:replicas": {}}})
+    );
+
+    let mut status = scaled.clone();
+    status["status"] = json!({"replicas": 1});
+    let status_writer = Writer {
+        manager: "ctl",
+        subresource: "status",
+    };
+    record_update(&desc, Some(&scaled), &mut status, status_writer);
+    let entries = status["metadata"]["managedFields"].as_array().unwrap();
+    assert_eq!(entries.len(), 2, "{entries:?}");
+    assert_eq!(entries[1]["subresource"], "status");
+    assert_eq!(
+        entries[1]["fieldsV1"],
+        json!({"f:status": {"f:replicas": {}}})
+    );
+
+    let mut unchanged = status.clone();
+    record_update(&desc, Some(&status), &mut unchanged, writer("other"));
+    assert_eq!(
+        unchanged, status,
+        "a write that changes nothing records nothing"
+    );
+}
+
+#[test]
+fn an_update_by_another_manager_takes_fields_from_appliers() {
+    let desc = deployment_desc();
+    let applied = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"},
+        "spec": {"replicas": 1, "paused": false}});
+    let live = apply_as(&json!({}), applied, "a", false).unwrap();
+    let mut patched = live.clone();
+    patched["spec"]["replicas"] = json!(2);
+    record_update(&desc, Some(&live), &mut patched, writer("kubectl-patch"));
+    assert_eq!(
+        entry(&patched, "a").unwrap()["fieldsV1"],
+        json!({"f:spec": {"f:paused": {}}})
+    );
+    assert_eq!(
+        entry(&patched, "kubectl-patch").unwrap()["fieldsV1"],
+        json!({"f:spec": {"f:replicas": {}}})
+    );
 }

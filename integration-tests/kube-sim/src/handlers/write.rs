@@ -43,6 +43,13 @@ fn manager(req: &Request) -> String {
     }
 }
 
+fn writer<'a>(req: &'a Request, manager: &'a str) -> fieldmanager::Writer<'a> {
+    fieldmanager::Writer {
+        manager,
+        subresource: req.path.subresource.as_deref().unwrap_or_default(),
+    }
+}
+
 /// Creates `obj` (a create body, or the object of an apply to a missing name).
 fn create_object(app: &Arc<App>, req: &Request, mut obj: Value, applied: bool) -> Result<Response> {
     lifecycle::check_type(&req.desc, &mut obj)?;
@@ -60,6 +67,7 @@ fn create_object(app: &Arc<App>, req: &Request, mut obj: Value, applied: bool) -
     crate::defaults::apply(&req.desc, &mut obj);
     let sent = obj.clone();
     validation::admit(&req.desc, &mut obj, req.params.field_validation, None)?;
+    let manager = manager(req);
     if applied {
         let empty = serde_json::json!({});
         obj = fieldmanager::apply(
@@ -67,11 +75,11 @@ fn create_object(app: &Arc<App>, req: &Request, mut obj: Value, applied: bool) -
             &empty,
             &sent,
             obj,
-            &manager(req),
+            writer(req, &manager),
             req.params.force,
         )?;
     } else {
-        fieldmanager::record_update(&req.desc, None, &mut obj, &manager(req));
+        fieldmanager::record_update(&req.desc, None, &mut obj, writer(req, &manager));
     }
     if crd::is_crd(&req.desc) {
         crd::admit(&mut obj)?;
@@ -129,7 +137,7 @@ pub fn update(app: &Arc<App>, req: &Request) -> Result<Response> {
     check_identity(req, &new)?;
     let mut state = app.store.lock();
     let stored = stored_object(&state, req)?;
-    let result = finish_update(&mut state, req, &stored, new)?;
+    let result = finish_update(&mut state, req, &stored, new, false)?;
     Ok(json_response(
         StatusCode::OK,
         &super::present(&req.desc, result),
@@ -156,29 +164,33 @@ pub fn patch(app: &Arc<App>, req: &Request) -> Result<Response> {
         return create_object(app, req, obj, true);
     };
     let current = super::present(&req.desc, stored.clone());
+    let manager = manager(req);
     let mut new = patch::apply(
         &req.desc,
         &current,
         &content_type,
         &req.body,
         &req.params,
-        &manager(req),
+        writer(req, &manager),
     )?;
     lifecycle::check_type(&req.desc, &mut new)?;
     check_identity(req, &new)?;
-    let result = finish_update(&mut state, req, &stored, new)?;
+    let applied = patch::is_apply(&content_type);
+    let result = finish_update(&mut state, req, &stored, new, applied)?;
     Ok(json_response(
         StatusCode::OK,
         &super::present(&req.desc, result),
     ))
 }
 
-/// The shared tail of update and patch: server rules, validation, then commit.
+/// The shared tail of update and patch: server rules, validation, ownership (`applied` when
+/// a server-side apply already recorded it), then commit.
 pub(super) fn finish_update(
     state: &mut State,
     req: &Request,
     stored: &Value,
     new: Value,
+    applied: bool,
 ) -> Result<Value> {
     let part = Part::from_subresource(&req.desc, req.path.subresource.as_deref())?;
     let mut result = lifecycle::prepare_update(&req.desc, stored, new, part)?;
@@ -189,7 +201,12 @@ pub(super) fn finish_update(
         req.params.field_validation,
         Some(stored),
     )?;
-    fieldmanager::forget_removed_fields(&mut result);
+    if applied {
+        fieldmanager::forget_removed_fields(&mut result);
+    } else {
+        let manager = manager(req);
+        fieldmanager::record_update(&req.desc, Some(stored), &mut result, writer(req, &manager));
+    }
     if crd::is_crd(&req.desc) && part == Part::Main {
         crd::admit(&mut result)?;
     }

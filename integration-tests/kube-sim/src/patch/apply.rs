@@ -5,6 +5,7 @@
 use serde_json::Value;
 
 use crate::error::{Error, Result};
+use crate::fieldmanager::Writer;
 use crate::query::Params;
 use crate::resources::ResourceDescriptor;
 
@@ -38,11 +39,11 @@ pub fn apply_existing(
     current: &Value,
     body: &[u8],
     params: &Params,
-    manager: &str,
+    writer: Writer,
 ) -> Result<Value> {
     let applied = applied_object(body, params)?;
     let merged = merge_for_apply(desc, current, &applied)?;
-    crate::fieldmanager::apply(desc, current, &applied, merged, manager, params.force)
+    crate::fieldmanager::apply(desc, current, &applied, merged, writer, params.force)
 }
 
 /// The applied configuration merged into the live object, before ownership is settled.

@@ -8,6 +8,7 @@ mod strategic;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
+use crate::fieldmanager::Writer;
 use crate::query::Params;
 use crate::resources::ResourceDescriptor;
 
@@ -39,7 +40,7 @@ pub fn apply(
     content_type: &str,
     body: &[u8],
     params: &Params,
-    manager: &str,
+    writer: Writer,
 ) -> Result<Value> {
     let mut doc = current.clone();
     match media_type(content_type) {
@@ -75,7 +76,7 @@ pub fn apply(
             let patch = parse_object(body)?;
             doc = strategic::merge(&desc.kind, &doc, &patch)?;
         }
-        APPLY => return apply::apply_existing(desc, current, body, params, manager),
+        APPLY => return apply::apply_existing(desc, current, body, params, writer),
         other => {
             return Err(Error::UnsupportedMediaType(format!(
                 "the body of the request was in an unknown format - accepted media types include: \
