@@ -64,7 +64,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(args.listen_addr)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen_addr))?;
-    tracing::info!(region = %args.ecs.region, listen = %args.listen_addr, "ecs-gateway started");
+    let listen = listener
+        .local_addr()
+        .with_context(|| format!("cannot read the address bound for {}", args.listen_addr))?;
+    let admin_addr = admin.local_addr();
+    tracing::info!(region = %args.ecs.region, %listen, admin = %admin_addr, "ecs-gateway started");
 
     readiness.set(true);
     let stopping = lifecycle::not_ready_on_shutdown(&shutdown, readiness.clone());

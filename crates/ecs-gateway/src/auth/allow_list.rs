@@ -28,6 +28,7 @@ pub const RPC_NAMES: &[&str] = &[
     "DescribeAutoSnapshotPolicies",
     "ApplyAutoSnapshotPolicy",
     "CancelAutoSnapshotPolicy",
+    "DescribeAutoSnapshotPolicyAssociations",
     "CreateSnapshot",
     "CreateSnapshotGroup",
     "DescribeSnapshots",

@@ -109,6 +109,13 @@ pub fn snapshot_group(g: &ecs::SnapshotGroup) -> v1::SnapshotGroup {
 }
 
 /// A disk.
+pub fn association(a: &ecs::AutoSnapshotPolicyAssociation) -> v1::AutoSnapshotPolicyAssociation {
+    v1::AutoSnapshotPolicyAssociation {
+        auto_snapshot_policy_id: a.auto_snapshot_policy_id.clone(),
+        disk_id: a.disk_id.clone(),
+    }
+}
+
 pub fn disk(d: &ecs::Disk) -> v1::Disk {
     v1::Disk {
         disk_id: d.disk_id.clone(),

@@ -163,6 +163,26 @@ impl<B: EcsBackend> EcsGateway for GatewayService<B> {
         .await
     }
 
+    async fn describe_auto_snapshot_policy_associations(
+        &self,
+        request: Request<v1::DescribeAutoSnapshotPolicyAssociationsRequest>,
+    ) -> Result<Response<v1::DescribeAutoSnapshotPolicyAssociationsResponse>, Status> {
+        const RPC: &str = "DescribeAutoSnapshotPolicyAssociations";
+        self.handle(request, RPC, Repeat::AsDeclared, |call, req| async move {
+            let executed = self
+                .run(&call, self.requests.describe_associations(RPC, req)?)
+                .await?;
+            let page = &executed.response;
+            let pairs = page.auto_snapshot_policy_associations.iter();
+            Ok(v1::DescribeAutoSnapshotPolicyAssociationsResponse {
+                associations: pairs.map(convert::association).collect(),
+                next_token: page.next_token.clone().unwrap_or_default(),
+                ecs: ecs_info(&executed),
+            })
+        })
+        .await
+    }
+
     async fn create_snapshot(
         &self,
         request: Request<v1::CreateSnapshotRequest>,
@@ -343,7 +363,7 @@ fn deleted_by_earlier_attempt(
         earlier_ambiguous: true,
     } = &error
         && let Some(api) = ecs.api()
-        && status::code_for(api.code(), api.status()) == Code::NotFound
+        && status::code_for_answer(api.code(), api.status(), api.message()) == Code::NotFound
     {
         tracing::info!(
             rpc,

@@ -132,6 +132,29 @@ impl RequestMapper {
         Ok(ecs::CancelAutoSnapshotPolicy::new(region, id, disks))
     }
 
+    pub fn describe_associations(
+        &self,
+        rpc: &'static str,
+        req: v1::DescribeAutoSnapshotPolicyAssociationsRequest,
+    ) -> Result<ecs::DescribeAutoSnapshotPolicyAssociations, Status> {
+        let region = self.check_region(rpc, &req.region_id)?;
+        let policy = non_empty(req.auto_snapshot_policy_id);
+        let disk = non_empty(req.disk_id);
+        if policy.is_some() == disk.is_some() {
+            let why = "exactly one of auto_snapshot_policy_id and disk_id must be set";
+            return Err(invalid(rpc, "auto_snapshot_policy_id", why));
+        }
+        let max = ecs::MIN_ASSOCIATIONS_PAGE..=ecs::MAX_ASSOCIATIONS_PAGE;
+
+        Ok(ecs::DescribeAutoSnapshotPolicyAssociations {
+            region_id: region,
+            auto_snapshot_policy_id: policy,
+            disk_id: disk,
+            max_results: Some(page_size(rpc, req.max_results, max)?),
+            next_token: non_empty(req.next_token),
+        })
+    }
+
     /// The action and the client token it carries (generated when the caller gave none).
     pub fn create_snapshot(
         &self,

@@ -69,7 +69,25 @@ fn from_api(api: &ApiError) -> Status {
         http_status: Some(api.status()),
         action: api.action().to_string(),
     };
-    details.into_status(code_for(api.code(), api.status()))
+    details.into_status(code_for_answer(api.code(), api.status(), api.message()))
+}
+
+/// The gRPC code for an ECS error answer, reading the message where the code alone is
+/// ambiguous: ECS answers an unknown automatic snapshot policy with `ParameterInvalid` (HTTP
+/// 403 on Apply, 404 on Delete), the same code it uses for malformed parameters.
+pub fn code_for_answer(code: &str, http: u16, message: &str) -> Code {
+    if code == "ParameterInvalid" && names_missing_policy(message) {
+        return Code::NotFound;
+    }
+    code_for(code, http)
+}
+
+/// Whether an ECS message says an automatic snapshot policy does not exist, e.g. "The
+/// specified autoSnapshotPolicyId sp-1 does not exist in cn-hangzhou."
+fn names_missing_policy(message: &str) -> bool {
+    let message = message.to_ascii_lowercase();
+    let about_policy = message.contains("autosnapshotpolicy");
+    about_policy && (message.contains("not exist") || message.contains("not found"))
 }
 
 /// Codes of ECS answers that mean the gateway's own credentials or signature are wrong.
@@ -168,6 +186,32 @@ mod tests {
         for (code, http, expected) in cases {
             assert_eq!(code_for(code, http), expected, "{code} / {http}");
         }
+    }
+
+    #[test]
+    fn an_unknown_policy_is_not_found_whatever_the_http_status() {
+        let missing = "The specified autoSnapshotPolicyId sp-9 does not exist in cn-hangzhou.";
+        let bad_disk = "The specified diskIds contains d-9, which does not exist.";
+        let malformed = "The specified parameter AutoSnapshotPolicyId is invalid.";
+
+        assert_eq!(
+            code_for_answer("ParameterInvalid", 403, missing),
+            Code::NotFound
+        );
+        assert_eq!(
+            code_for_answer("ParameterInvalid", 404, missing),
+            Code::NotFound
+        );
+        assert_eq!(
+            code_for_answer("ParameterInvalid", 403, bad_disk),
+            Code::InvalidArgument
+        );
+        assert_eq!(
+            code_for_answer("ParameterInvalid", 403, malformed),
+            Code::InvalidArgument
+        );
+        let other_code = code_for_answer("InvalidParameter", 400, missing);
+        assert_eq!(other_code, Code::InvalidArgument);
     }
 
     #[test]
