@@ -8,8 +8,13 @@
 //!   the next pass because the plan is recomputed from what the cluster holds.
 //! - Only objects the reconciler created are deleted: plans are built from objects carrying
 //!   the managed-by label.
+//! - Patches that make a content `Retain` ([`Action::protects`]) finish before any other
+//!   write, and a snapshot whose patch failed gets no new copy in that pass: a second copy
+//!   never appears while another copy of the same snapshot would still delete it.
 //! - At most [`EVENTS_PER_PASS`] Events per pass: the first pass after start-up may import
 //!   thousands of copies, and one Event each would flood the API server; the rest are logged.
+
+use std::collections::BTreeSet;
 
 use controller_support::reasons;
 use futures::{StreamExt, stream};
@@ -19,10 +24,11 @@ use kube::{
     api::{DeleteParams, DynamicObject, Patch, PatchParams, PostParams},
 };
 use serde_json::json;
+use snapshot_k8s::upstream::DeletionPolicy;
 use tracing::{error, info, warn};
 
 use crate::{
-    ReconcilerError,
+    ReconcilerError, deletion,
     events::Events,
     metrics::Metrics,
     objects::{CopySpec, FINALIZER_IMPORT_RECORD, content_resource, volume_snapshot_resource},
@@ -59,23 +65,49 @@ impl Executor {
         }
     }
 
-    /// Applies every action, [`CONCURRENT_WRITES`] at a time; returns how many failed.
+    /// Applies every action, [`CONCURRENT_WRITES`] at a time, protective patches first;
+    /// returns how many failed or were held back.
     pub async fn apply(&self, actions: Vec<Action>) -> usize {
-        let results: Vec<bool> = stream::iter(actions.into_iter().enumerate())
+        let (protect, rest): (Vec<Action>, Vec<Action>) =
+            actions.into_iter().partition(Action::protects);
+        let failed_protect = self.apply_all(protect, 0).await;
+        let unprotected: BTreeSet<&str> = failed_protect
+            .iter()
+            .filter_map(Action::snapshot_id)
+            .collect();
+
+        let (held_back, rest): (Vec<Action>, Vec<Action>) = rest.into_iter().partition(|a| {
+            matches!(a, Action::Import { .. })
+                && a.snapshot_id().is_some_and(|id| unprotected.contains(id))
+        });
+        for action in &held_back {
+            warn!(
+                snapshot = action.snapshot_id(),
+                "new copy held back: another copy could not be made Retain"
+            );
+        }
+        let failed = self.apply_all(rest, EVENTS_PER_PASS).await.len();
+        failed_protect.len() + held_back.len() + failed
+    }
+
+    /// Applies `actions` concurrently; announces the first `announce` of them; returns the
+    /// ones that failed.
+    async fn apply_all(&self, actions: Vec<Action>, announce: usize) -> Vec<Action> {
+        stream::iter(actions.into_iter().enumerate())
             .map(|(i, action)| async move {
-                match self.apply_one(action, i < EVENTS_PER_PASS).await {
-                    Ok(()) => true,
+                match self.apply_one(action.clone(), i < announce).await {
+                    Ok(()) => None,
                     Err(e) => {
                         error!(error = %e, "write failed; retried on the next pass");
                         self.metrics.write_failures.inc();
-                        false
+                        Some(action)
                     }
                 }
             })
             .buffer_unordered(CONCURRENT_WRITES)
+            .filter_map(std::future::ready)
             .collect()
-            .await;
-        results.into_iter().filter(|ok| !ok).count()
+            .await
     }
 
     async fn apply_one(&self, action: Action, announce: bool) -> Result<(), ReconcilerError> {
@@ -100,7 +132,38 @@ impl Executor {
                 deleting,
                 finalized,
             } => self.remove_content(&name, deleting, finalized).await,
+            Action::SetDeletionPolicy {
+                content, policy, ..
+            } => self.set_deletion_policy(&content, policy).await,
         }
+    }
+
+    async fn set_deletion_policy(
+        &self,
+        name: &str,
+        policy: DeletionPolicy,
+    ) -> Result<(), ReconcilerError> {
+        let api: Api<DynamicObject> = Api::all_with(self.client.clone(), &content_resource());
+        let policy = deletion::as_str(policy);
+        let patch = json!({"spec": {"deletionPolicy": policy}});
+        let patched = api
+            .patch(name, &PatchParams::default(), &Patch::Merge(&patch))
+            .await;
+        match patched {
+            Ok(_) => {}
+            Err(e) if is_status(&e, 404) => return Ok(()),
+            Err(source) => {
+                return Err(ReconcilerError::KubeWrite {
+                    verb: "set the deletionPolicy of",
+                    kind: "VolumeSnapshotContent",
+                    name: name.to_owned(),
+                    source,
+                });
+            }
+        }
+        self.metrics.kube_writes.inc();
+        info!(name, policy, "content deletionPolicy set");
+        Ok(())
     }
 
     async fn import(

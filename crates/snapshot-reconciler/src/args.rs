@@ -6,6 +6,7 @@ use std::time::Duration;
 use clap::Parser;
 use controller_support::args::ControllerArgs;
 use service_runtime::args::{AdminArgs, KubeArgs, LeaderElectionArgs, LogArgs, parse_duration};
+use snapshot_k8s::upstream::DeletionPolicy;
 
 /// Imports finished ECS snapshots of the disks VolumeSnapshotPolicies select as pre-provisioned
 /// VolumeSnapshots, and removes them when ECS no longer has the snapshot.
@@ -16,6 +17,13 @@ pub struct Args {
     #[arg(long, env = "SNAPSHOT_CLASS", default_value = "default-snapclass",
           value_parser = parse_class)]
     pub snapshot_class: String,
+
+    /// Deletion policy of a snapshot imported into a single namespace when the class does not
+    /// exist or names no known policy: `Delete` or `Retain`. Snapshots imported into several
+    /// namespaces are always `Retain`.
+    #[arg(long, env = "DEFAULT_DELETION_POLICY", default_value = "Delete",
+          value_parser = parse_deletion_policy)]
+    pub default_deletion_policy: DeletionPolicy,
 
     /// How often new snapshots are looked for (incremental pass), e.g. `30s`.
     #[arg(long, env = "POLL_INTERVAL", default_value = "30s", value_parser = parse_duration)]
@@ -41,6 +49,11 @@ pub struct Args {
 
     #[command(flatten)]
     pub admin: AdminArgs,
+}
+
+fn parse_deletion_policy(value: &str) -> Result<DeletionPolicy, String> {
+    crate::deletion::parse(value)
+        .ok_or_else(|| format!("{value:?} is not a deletion policy (Delete or Retain)"))
 }
 
 fn parse_class(value: &str) -> Result<String, String> {
@@ -70,6 +83,7 @@ mod tests {
     fn defaults_follow_the_chart_contract() {
         let args = Args::try_parse_from(BASE).unwrap();
         assert_eq!(args.snapshot_class, "default-snapclass");
+        assert_eq!(args.default_deletion_policy, DeletionPolicy::Delete);
         assert_eq!(args.poll_interval, Duration::from_secs(30));
         assert_eq!(args.full_resync_interval, Duration::from_secs(600));
         assert_eq!(
@@ -83,6 +97,7 @@ mod tests {
         let mut argv = BASE.to_vec();
         argv.extend([
             "--snapshot-class=alibabacloud-disk",
+            "--default-deletion-policy=Retain",
             "--gateway-ca-file=/tls/ca.crt",
             "--gateway-cert-file=/tls/tls.crt",
             "--gateway-key-file=/tls/tls.key",
@@ -98,9 +113,21 @@ mod tests {
         ]);
         let args = Args::try_parse_from(argv).unwrap();
         assert_eq!(args.snapshot_class, "alibabacloud-disk");
+        assert_eq!(args.default_deletion_policy, DeletionPolicy::Retain);
         assert_eq!(
             args.controller.csi_drivers,
             ["a.example.com", "b.example.com"]
+        );
+    }
+
+    #[test]
+    fn an_unknown_deletion_policy_is_refused_with_its_value() {
+        let mut argv = BASE.to_vec();
+        argv.push("--default-deletion-policy=Recycle");
+        let error = Args::try_parse_from(argv).unwrap_err().to_string();
+        assert!(
+            error.contains("Recycle") && error.contains("Delete or Retain"),
+            "{error}"
         );
     }
 

@@ -23,15 +23,19 @@ use tokio::{sync::watch, time::Instant};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, info};
 
+use snapshot_k8s::upstream::DeletionPolicy;
+
 use crate::{
     ReconcilerError,
     apply::Executor,
+    deletion::{self, SingleCopyPolicy},
     discovery::Discovery,
     ecs::SnapshotCatalog,
     metrics::Metrics,
     objects::{self, HeldCopies, MANAGED_SELECTOR},
     ownership::Ownership,
-    plan, policies,
+    plan::{self, Rules},
+    policies,
 };
 
 /// What the loop needs besides its clients.
@@ -39,6 +43,9 @@ use crate::{
 pub struct Settings {
     /// `volumeSnapshotClassName` of every imported object.
     pub snapshot_class: String,
+    /// Deletion policy of a snapshot's only copy when the class does not exist or names no
+    /// known policy.
+    pub default_deletion_policy: DeletionPolicy,
     /// CSI drivers whose volumes are managed disks.
     pub csi_drivers: Vec<String>,
     pub poll_interval: Duration,
@@ -64,6 +71,15 @@ pub struct Reconciler<C> {
     executor: Executor,
     metrics: Metrics,
     discovery: Discovery,
+    /// The last pass's single-copy policy, so that a change is logged once.
+    single_copy: Option<SingleCopyPolicy>,
+}
+
+/// What one pass read from the cluster.
+struct ClusterView {
+    ownership: Ownership,
+    held: HeldCopies,
+    single_copy: SingleCopyPolicy,
 }
 
 impl<C: SnapshotCatalog> Reconciler<C> {
@@ -81,6 +97,7 @@ impl<C: SnapshotCatalog> Reconciler<C> {
             executor,
             metrics,
             discovery: Discovery::default(),
+            single_copy: None,
         }
     }
 
@@ -103,7 +120,17 @@ impl<C: SnapshotCatalog> Reconciler<C> {
     }
 
     async fn run_pass(&mut self, full: bool) -> Result<PassReport, ReconcilerError> {
-        let (ownership, held) = self.read_cluster().await?;
+        let ClusterView {
+            ownership,
+            held,
+            single_copy,
+        } = self.read_cluster().await?;
+        single_copy.announce(&self.settings.snapshot_class, self.single_copy.as_ref());
+        let rules = Rules {
+            class: self.settings.snapshot_class.clone(),
+            single_copy: single_copy.policy,
+        };
+        self.single_copy = Some(single_copy);
         let imported = held.keys().map(|(id, _)| id.clone()).collect();
         let observation = if full {
             self.discovery.full_pass(&*self.catalog, &imported).await?
@@ -117,7 +144,7 @@ impl<C: SnapshotCatalog> Reconciler<C> {
             &observation.gone,
             &ownership,
             &held,
-            &self.settings.snapshot_class,
+            &rules,
         );
         if full {
             self.metrics.dismissed.set(planned.dismissed as i64);
@@ -135,7 +162,7 @@ impl<C: SnapshotCatalog> Reconciler<C> {
         })
     }
 
-    async fn read_cluster(&self) -> Result<(Ownership, HeldCopies), ReconcilerError> {
+    async fn read_cluster(&self) -> Result<ClusterView, ReconcilerError> {
         let list = |what| move |source| ReconcilerError::KubeList { what, source };
         let all = ListParams::default();
         let managed = ListParams::default().labels(MANAGED_SELECTOR);
@@ -168,13 +195,25 @@ impl<C: SnapshotCatalog> Reconciler<C> {
             .await
             .map_err(list("VolumeSnapshotContents"))?;
 
+        let classes: Api<DynamicObject> =
+            Api::all_with(client.clone(), &deletion::class_resource());
+        let class = classes
+            .get_opt(&self.settings.snapshot_class)
+            .await
+            .map_err(list("VolumeSnapshotClasses"))?;
+
         let ownership = Ownership::build(
             policies::decode(policies.items),
             &pvcs.items,
             &pvs.items,
             &self.settings.csi_drivers,
         );
-        Ok((ownership, objects::index(&snapshots.items, &contents.items)))
+        let fallback = self.settings.default_deletion_policy;
+        Ok(ClusterView {
+            ownership,
+            held: objects::index(&snapshots.items, &contents.items),
+            single_copy: SingleCopyPolicy::resolve(class.as_ref(), fallback),
+        })
     }
 
     /// Runs passes while `leader` says this replica leads, until `shutdown`.

@@ -4,16 +4,18 @@
 //!
 //! It owns: discovery of ECS snapshots through the gateway ([`ecs`], [`discovery`]), which
 //! policy a snapshot belongs to ([`ownership`], [`policies`]), the pair it becomes
-//! ([`objects`]), the rules of what to create and remove ([`plan`]), the writes ([`apply`]),
-//! the loop ([`controller`]), Events and metrics.
+//! ([`objects`]) and its deletion policy ([`deletion`]), the rules of what to create and
+//! remove ([`plan`]), the writes ([`apply`]), the loop ([`controller`]), Events and metrics.
 //!
 //! It must not touch: `VolumeSnapshot`s or contents without its managed-by label, ECS
 //! policies or disks (policy-listener and pvc-reconciler own those), VSP status, or cloud
-//! snapshots themselves (it never deletes one: every copy is `Retain`).
+//! snapshots themselves: it never calls ECS to delete one. A snapshot's only copy carries the
+//! class's deletion policy, so the CSI driver deletes the snapshot with it ([`deletion`]).
 
 pub mod apply;
 pub mod args;
 pub mod controller;
+pub mod deletion;
 pub mod discovery;
 pub mod ecs;
 mod error;

@@ -5,29 +5,29 @@
 //! - `VolumeSnapshotContent` `<snapshot ID>.<namespace>`: `source.snapshotHandle` is the ECS
 //!   snapshot ID, `driver` the disk's CSI driver, `volumeSnapshotRef` names the
 //!   `VolumeSnapshot` (namespace and name, no UID: the snapshot-controller fills it in when it
-//!   binds), `deletionPolicy: Retain`.
+//!   binds), `deletionPolicy` per [`crate::deletion`].
 //! - `VolumeSnapshot` `<snapshot ID>` in the target namespace: `source.volumeSnapshotContentName`
 //!   names the content, `volumeSnapshotClassName` the configured class.
 //!
 //! # Deletion policy
-//! Every copy is `Retain`: no copy deletes the cloud snapshot, so deleting the copy in one
-//! namespace never takes it from the others. ECS retention (or a person, in ECS) deletes it;
-//! the reconciler then removes every copy.
+//! A snapshot's only copy follows the class; when there are several, every copy is `Retain`,
+//! so deleting one never takes the cloud snapshot from the others ([`crate::deletion`]).
 //!
 //! # The import record
 //! Each content carries the finalizer [`FINALIZER_IMPORT_RECORD`]. A content without its
 //! `VolumeSnapshot` is the record that a user deleted that copy: it is never imported again.
-//! The finalizer keeps the record even when someone switched the content to `Delete` and the
-//! snapshot-controller deleted it with the `VolumeSnapshot`; the reconciler releases it once
-//! ECS no longer has the snapshot.
+//! The finalizer keeps the record even when the content is `Delete` and the snapshot-controller
+//! deleted it with the `VolumeSnapshot` (the CSI driver then deletes the cloud snapshot); the
+//! reconciler releases it once ECS no longer has the snapshot.
 
 use std::collections::BTreeMap;
 
 use kube::api::{ApiResource, DynamicObject, GroupVersionKind};
 use serde_json::{Value, json};
 use snapshot_domain::imported::{LABEL_MANAGED_BY, LABEL_SNAPSHOT_ID, MANAGED_BY, SnapshotOrigin};
+use snapshot_k8s::upstream::DeletionPolicy;
 
-use crate::ReconcilerError;
+use crate::{ReconcilerError, deletion};
 
 /// Finalizer on every imported content: keeps the record that a copy existed.
 pub const FINALIZER_IMPORT_RECORD: &str = "storage.alibabacloud.com/import-record";
@@ -54,6 +54,7 @@ pub struct CopySpec {
     pub namespace: String,
     pub driver: String,
     pub class: String,
+    pub deletion_policy: DeletionPolicy,
 }
 
 impl CopySpec {
@@ -92,7 +93,7 @@ impl CopySpec {
                 "finalizers": [FINALIZER_IMPORT_RECORD],
             },
             "spec": {
-                "deletionPolicy": "Retain",
+                "deletionPolicy": deletion::as_str(self.deletion_policy),
                 "driver": self.driver,
                 "source": {"snapshotHandle": self.origin.snapshot_id()},
                 "volumeSnapshotClassName": self.class,
@@ -124,6 +125,8 @@ pub struct HeldContent {
     pub name: String,
     pub terminating: bool,
     pub finalized: bool,
+    /// `spec.deletionPolicy`; `None` when it is missing or unknown.
+    pub deletion_policy: Option<DeletionPolicy>,
 }
 
 /// What the cluster holds of one copy (snapshot ID, namespace).
@@ -157,6 +160,9 @@ pub fn index(snapshots: &[DynamicObject], contents: &[DynamicObject]) -> HeldCop
             name: vsc.metadata.name.clone().unwrap_or_default(),
             terminating: vsc.metadata.deletion_timestamp.is_some(),
             finalized: finalizers.iter().any(|f| f == FINALIZER_IMPORT_RECORD),
+            deletion_policy: vsc.data["spec"]["deletionPolicy"]
+                .as_str()
+                .and_then(deletion::parse),
         });
     }
     held

@@ -40,7 +40,10 @@ async fn a_finished_snapshot_becomes_a_bound_pair() {
     let spec = &content.data["spec"];
     assert_eq!(spec["source"]["snapshotHandle"], "s-1");
     assert_eq!(spec["driver"], DRIVER);
-    assert_eq!(spec["deletionPolicy"], "Retain");
+    assert_eq!(
+        spec["deletionPolicy"], "Delete",
+        "one copy, no class in this cluster: --default-deletion-policy"
+    );
     assert_eq!(spec["volumeSnapshotRef"]["name"], "s-1");
     assert_eq!(spec["volumeSnapshotRef"]["namespace"], "shop");
     assert_eq!(h.metrics.imported.get(), 1);
@@ -123,9 +126,10 @@ async fn a_deleted_copy_stays_deleted_and_the_others_keep_the_snapshot() {
         .delete("s-1", &DeleteParams::default())
         .await
         .unwrap();
-    for _ in 0..2 {
+    // The first pass makes b's copy, now the only one, follow the class; then all is settled.
+    for actions in [1, 0] {
         let report = h.pass(true).await;
-        assert_eq!((report.actions, report.dismissed), (0, 1));
+        assert_eq!((report.actions, report.dismissed), (actions, 1));
     }
     h.restart();
     h.pass(true).await;
@@ -136,7 +140,15 @@ async fn a_deleted_copy_stays_deleted_and_the_others_keep_the_snapshot() {
         "a's content is the record"
     );
     let b = h.contents().get("s-1.b").await.unwrap();
-    assert_eq!(b.data["spec"]["deletionPolicy"], "Retain");
+    assert_eq!(
+        b.data["spec"]["deletionPolicy"], "Delete",
+        "b's copy is now the only one, so it follows the class (here: the flag default)"
+    );
+    let a = h.contents().get("s-1.a").await.unwrap();
+    assert_eq!(
+        a.data["spec"]["deletionPolicy"], "Retain",
+        "a's record keeps Retain"
+    );
 }
 
 #[tokio::test]

@@ -25,6 +25,7 @@ const SERVICE: &str = "snapshot-reconciler";
 async fn main() -> anyhow::Result<()> {
     let Args {
         snapshot_class,
+        default_deletion_policy,
         poll_interval,
         full_resync_interval,
         controller,
@@ -59,6 +60,7 @@ async fn main() -> anyhow::Result<()> {
     let executor = Executor::new(client.clone(), metrics.clone(), events);
     let settings = Settings {
         snapshot_class,
+        default_deletion_policy,
         csi_drivers: controller.csi_drivers,
         poll_interval,
         full_resync_interval,

@@ -14,14 +14,25 @@
 //!
 //! The `VolumeSnapshot` is created before its content so that a content without a snapshot
 //! always means "deleted by a user", never "import interrupted".
+//!
+//! # Deletion policy
+//! Every listed, owned snapshot's copies get the policy [`crate::deletion`] decides from how
+//! many copies it has: new copies are created with it, and the contents of live copies whose
+//! policy differs are patched ([`Action::SetDeletionPolicy`]). Only contents that are not being
+//! deleted and whose `VolumeSnapshot` exists are patched, and a content whose
+//! `VolumeSnapshot` is terminating is only ever switched to `Retain`: a user who deleted a
+//! copy gets what its policy said at that moment. Patches to `Retain` come first in
+//! [`Plan::actions`] and [`crate::apply`] finishes them before it imports.
 
 use std::collections::BTreeSet;
 
 use jiff::Timestamp;
 use snapshot_domain::imported::SnapshotOrigin;
+use snapshot_k8s::upstream::DeletionPolicy;
 use tracing::warn;
 
 use crate::{
+    deletion,
     ecs::EcsSnapshot,
     objects::{CopySpec, Held, HeldCopies},
     ownership::{Owner, Ownership},
@@ -47,6 +58,45 @@ pub enum Action {
         deleting: bool,
         finalized: bool,
     },
+    /// Patch the `deletionPolicy` of a live copy's content.
+    SetDeletionPolicy {
+        snapshot_id: String,
+        content: String,
+        policy: DeletionPolicy,
+    },
+}
+
+impl Action {
+    /// Whether the action makes a content `Retain`, which must be done before new copies of
+    /// the same snapshot appear.
+    pub fn protects(&self) -> bool {
+        matches!(
+            self,
+            Action::SetDeletionPolicy {
+                policy: DeletionPolicy::Retain,
+                ..
+            }
+        )
+    }
+
+    /// The ECS snapshot the action is about, when it names one.
+    pub fn snapshot_id(&self) -> Option<&str> {
+        match self {
+            Action::Import { copy, .. } => Some(copy.origin.snapshot_id()),
+            Action::DeleteSnapshot { snapshot_id, .. }
+            | Action::SetDeletionPolicy { snapshot_id, .. } => Some(snapshot_id),
+            Action::RemoveContent { .. } => None,
+        }
+    }
+}
+
+/// Configuration the plan applies to every copy.
+#[derive(Debug, Clone)]
+pub struct Rules {
+    /// `volumeSnapshotClassName` of new copies.
+    pub class: String,
+    /// Deletion policy of a snapshot's only copy (resolved from the class).
+    pub single_copy: DeletionPolicy,
 }
 
 /// The actions of one pass, and what was left alone on purpose.
@@ -65,7 +115,7 @@ pub fn plan(
     gone: &BTreeSet<String>,
     ownership: &Ownership,
     held: &HeldCopies,
-    class: &str,
+    rules: &Rules,
 ) -> Plan {
     let mut plan = Plan::default();
     for snapshot in observed.iter().filter(|s| s.is_accomplished()) {
@@ -75,12 +125,22 @@ pub fn plan(
         let Some(owner) = ownership.owner_of(snapshot) else {
             continue;
         };
+        let id = &snapshot.snapshot_id;
+        let policy = deletion::for_copies(copies(id, &owner.namespaces, held), rules.single_copy);
+        set_policies(&mut plan, id, held, policy);
         for namespace in &owner.namespaces {
-            let key = (snapshot.snapshot_id.clone(), namespace.clone());
+            let key = (id.clone(), namespace.clone());
             let copy = held.get(&key).cloned().unwrap_or_default();
-            import(&mut plan, snapshot, &owner, namespace, &copy, class);
+            let target = Target {
+                owner: &owner,
+                namespace,
+                class: &rules.class,
+                policy,
+            };
+            import(&mut plan, snapshot, &target, &copy);
         }
     }
+    plan.actions.sort_by_key(|a| !a.protects());
 
     for ((id, namespace), copy) in held {
         if gone.contains(id) {
@@ -90,14 +150,61 @@ pub fn plan(
     plan
 }
 
-fn import(
-    plan: &mut Plan,
-    snapshot: &EcsSnapshot,
-    owner: &Owner,
-    namespace: &str,
-    held: &Held,
-    class: &str,
-) {
+/// Where one copy goes and what it carries.
+struct Target<'a> {
+    owner: &'a Owner,
+    namespace: &'a str,
+    class: &'a str,
+    policy: DeletionPolicy,
+}
+
+/// The held copies of snapshot `id`, by namespace.
+fn held_of<'a>(id: &'a str, held: &'a HeldCopies) -> impl Iterator<Item = (&'a str, &'a Held)> {
+    held.range((id.to_owned(), String::new())..)
+        .take_while(move |((held_id, _), _)| held_id == id)
+        .map(|((_, ns), copy)| (ns.as_str(), copy))
+}
+
+/// How many copies snapshot `id` has: the target namespaces where a user did not delete the
+/// copy, plus every namespace that still holds a `VolumeSnapshot` of it.
+fn copies(id: &str, targets: &[String], held: &HeldCopies) -> usize {
+    let dismissed = |ns: &str| {
+        let copy = held.get(&(id.to_owned(), ns.to_owned()));
+        copy.is_some_and(|c| c.snapshot.is_none() && c.content.is_some())
+    };
+    let mut namespaces: BTreeSet<&str> = targets
+        .iter()
+        .map(String::as_str)
+        .filter(|ns| !dismissed(ns))
+        .collect();
+    namespaces.extend(
+        held_of(id, held)
+            .filter(|(_, c)| c.snapshot.is_some())
+            .map(|(ns, _)| ns),
+    );
+    namespaces.len()
+}
+
+/// Patches the contents of live copies of `id` whose policy differs from `policy`.
+fn set_policies(plan: &mut Plan, id: &str, held: &HeldCopies, policy: DeletionPolicy) {
+    for (_, copy) in held_of(id, held) {
+        let (Some(vs), Some(content)) = (&copy.snapshot, &copy.content) else {
+            continue;
+        };
+        let settled = content.deletion_policy == Some(policy);
+        let towards_delete = policy == DeletionPolicy::Delete;
+        if settled || content.terminating || (vs.terminating && towards_delete) {
+            continue;
+        }
+        plan.actions.push(Action::SetDeletionPolicy {
+            snapshot_id: id.to_owned(),
+            content: content.name.clone(),
+            policy,
+        });
+    }
+}
+
+fn import(plan: &mut Plan, snapshot: &EcsSnapshot, target: &Target<'_>, held: &Held) {
     let with_snapshot = match (&held.snapshot, &held.content) {
         (None, None) => true,
         (Some(_), None) => false,
@@ -107,10 +214,15 @@ fn import(
         }
         (Some(_), Some(_)) => return,
     };
-    let copy = match copy_spec(snapshot, owner, namespace, class) {
+    let copy = match copy_spec(snapshot, target) {
         Ok(copy) => copy,
         Err(e) => {
-            warn!(snapshot = snapshot.snapshot_id, namespace, error = %e, "cannot import");
+            warn!(
+                snapshot = snapshot.snapshot_id,
+                namespace = target.namespace,
+                error = %e,
+                "cannot import"
+            );
             return;
         }
     };
@@ -123,10 +235,9 @@ fn import(
 
 fn copy_spec(
     snapshot: &EcsSnapshot,
-    owner: &Owner,
-    namespace: &str,
-    class: &str,
+    target: &Target<'_>,
 ) -> Result<CopySpec, crate::ReconcilerError> {
+    let owner = target.owner;
     let mut origin = SnapshotOrigin::new(
         &snapshot.snapshot_id,
         &snapshot.disk_id,
@@ -138,9 +249,10 @@ fn copy_spec(
     }
     Ok(CopySpec {
         origin,
-        namespace: namespace.to_owned(),
+        namespace: target.namespace.to_owned(),
         driver: owner.driver.clone(),
-        class: class.to_owned(),
+        class: target.class.to_owned(),
+        deletion_policy: target.policy,
     })
 }
 

@@ -13,6 +13,7 @@ use snapshot_k8s::vsp::{
 
 use super::*;
 use crate::objects::{HeldContent, HeldSnapshot};
+use snapshot_k8s::upstream::DeletionPolicy;
 
 fn ownership(namespaces: &[&str]) -> Ownership {
     let spec = VolumeSnapshotPolicySpec {
@@ -82,6 +83,7 @@ fn held(id: &str, ns: &str, vs: Option<bool>, vsc: Option<bool>) -> HeldCopies {
             name: format!("{id}.{ns}"),
             terminating,
             finalized: true,
+            deletion_policy: Some(DeletionPolicy::Retain),
         }),
     };
     [((id.to_owned(), ns.to_owned()), copy)].into()
@@ -101,7 +103,12 @@ fn imports(plan: &Plan) -> Vec<(String, bool)> {
         .collect()
 }
 
-const CLASS: &str = "default-snapclass";
+fn rules() -> Rules {
+    Rules {
+        class: "default-snapclass".to_owned(),
+        single_copy: DeletionPolicy::Delete,
+    }
+}
 
 #[test]
 fn an_accomplished_snapshot_is_imported_into_every_target_namespace() {
@@ -111,7 +118,7 @@ fn an_accomplished_snapshot_is_imported_into_every_target_namespace() {
         &BTreeSet::new(),
         &own,
         &held("x", "y", None, None),
-        CLASS,
+        &rules(),
     );
     assert_eq!(imports(&plan), [("a".into(), true), ("b".into(), true)]);
 }
@@ -125,7 +132,7 @@ fn a_progressing_snapshot_waits_until_ecs_finishes_it() {
         &BTreeSet::new(),
         &own,
         &empty,
-        CLASS,
+        &rules(),
     );
     assert!(waiting.actions.is_empty());
     let done = plan(
@@ -133,7 +140,7 @@ fn a_progressing_snapshot_waits_until_ecs_finishes_it() {
         &BTreeSet::new(),
         &own,
         &empty,
-        CLASS,
+        &rules(),
     );
     assert_eq!(imports(&done), [("shop".into(), true)]);
 }
@@ -147,7 +154,7 @@ fn an_interrupted_import_gets_its_content() {
         &BTreeSet::new(),
         &own,
         &copies,
-        CLASS,
+        &rules(),
     );
     assert_eq!(imports(&plan), [("shop".into(), false)]);
 }
@@ -162,7 +169,7 @@ fn a_copy_the_user_deleted_is_not_imported_again() {
             &BTreeSet::new(),
             &own,
             &copies,
-            CLASS,
+            &rules(),
         );
         assert!(plan.actions.is_empty());
         assert_eq!(plan.dismissed, 1);
@@ -178,7 +185,7 @@ fn a_gone_snapshot_loses_its_snapshot_then_its_content() {
         &gone,
         &own,
         &held("s-1", "shop", Some(false), Some(false)),
-        CLASS,
+        &rules(),
     );
     assert!(
         matches!(&first.actions[..], [Action::DeleteSnapshot { namespace, .. }] if namespace == "shop")
@@ -189,7 +196,7 @@ fn a_gone_snapshot_loses_its_snapshot_then_its_content() {
         &gone,
         &own,
         &held("s-1", "shop", None, Some(false)),
-        CLASS,
+        &rules(),
     );
     assert!(matches!(
         &second.actions[..],
@@ -211,7 +218,7 @@ fn a_terminating_snapshot_is_waited_for_without_new_writes() {
             &gone,
             &own,
             &held("s-1", "shop", Some(true), Some(false)),
-            CLASS,
+            &rules(),
         );
         assert!(plan.actions.is_empty());
         assert_eq!(plan.waiting, 1);
@@ -227,7 +234,7 @@ fn a_content_already_deleting_is_only_released() {
         &gone,
         &own,
         &held("s-1", "shop", None, Some(true)),
-        CLASS,
+        &rules(),
     );
     assert!(matches!(
         &plan.actions[..],
@@ -237,4 +244,142 @@ fn a_content_already_deleting_is_only_released() {
             ..
         }]
     ));
+}
+
+fn live(ns: &str, policy: DeletionPolicy) -> ((String, String), Held) {
+    let copy = Held {
+        snapshot: Some(HeldSnapshot { terminating: false }),
+        content: Some(HeldContent {
+            name: format!("s-1.{ns}"),
+            terminating: false,
+            finalized: true,
+            deletion_policy: Some(policy),
+        }),
+    };
+    (("s-1".to_owned(), ns.to_owned()), copy)
+}
+
+fn import_policies(plan: &Plan) -> Vec<(String, DeletionPolicy)> {
+    plan.actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::Import { copy, .. } => Some((copy.namespace.clone(), copy.deletion_policy)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn patches(plan: &Plan) -> Vec<(String, DeletionPolicy)> {
+    plan.actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::SetDeletionPolicy {
+                content, policy, ..
+            } => Some((content.clone(), *policy)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn plan_s1(namespaces: &[&str], copies: HeldCopies, single_copy: DeletionPolicy) -> Plan {
+    let rules = Rules {
+        single_copy,
+        ..rules()
+    };
+    plan(
+        &[snap("s-1", "accomplished")],
+        &BTreeSet::new(),
+        &ownership(namespaces),
+        &copies,
+        &rules,
+    )
+}
+
+#[test]
+fn a_single_copy_gets_the_class_policy_and_several_copies_are_retained() {
+    let one = plan_s1(&["a"], HeldCopies::new(), DeletionPolicy::Delete);
+    assert_eq!(
+        import_policies(&one),
+        [("a".into(), DeletionPolicy::Delete)]
+    );
+
+    let class_retains = plan_s1(&["a"], HeldCopies::new(), DeletionPolicy::Retain);
+    assert_eq!(
+        import_policies(&class_retains),
+        [("a".into(), DeletionPolicy::Retain)]
+    );
+
+    let two = plan_s1(&["a", "b"], HeldCopies::new(), DeletionPolicy::Delete);
+    assert_eq!(
+        import_policies(&two),
+        [
+            ("a".into(), DeletionPolicy::Retain),
+            ("b".into(), DeletionPolicy::Retain)
+        ]
+    );
+}
+
+#[test]
+fn a_second_namespace_makes_the_first_copy_retain_before_the_import() {
+    let copies: HeldCopies = [live("a", DeletionPolicy::Delete)].into();
+    let plan = plan_s1(&["a", "b"], copies, DeletionPolicy::Delete);
+
+    assert_eq!(patches(&plan), [("s-1.a".into(), DeletionPolicy::Retain)]);
+    assert!(plan.actions[0].protects(), "the patch comes first");
+    assert_eq!(
+        import_policies(&plan),
+        [("b".into(), DeletionPolicy::Retain)]
+    );
+}
+
+#[test]
+fn a_namespace_dropped_from_the_policy_still_counts_while_it_holds_a_copy() {
+    let both: HeldCopies = [
+        live("a", DeletionPolicy::Retain),
+        live("b", DeletionPolicy::Retain),
+    ]
+    .into();
+    let still_two = plan_s1(&["a"], both, DeletionPolicy::Delete);
+    assert!(still_two.actions.is_empty(), "{:?}", still_two.actions);
+
+    let mut b_deleted: HeldCopies = [live("a", DeletionPolicy::Retain)].into();
+    b_deleted.extend(held("s-1", "b", None, Some(false)));
+    let alone = plan_s1(&["a"], b_deleted, DeletionPolicy::Delete);
+    assert_eq!(patches(&alone), [("s-1.a".into(), DeletionPolicy::Delete)]);
+}
+
+#[test]
+fn a_copy_the_user_deleted_no_longer_counts_and_its_record_is_never_patched() {
+    let mut copies: HeldCopies = [live("a", DeletionPolicy::Retain)].into();
+    copies.extend(held("s-1", "b", None, Some(false)));
+    let plan = plan_s1(&["a", "b"], copies, DeletionPolicy::Delete);
+
+    assert_eq!(patches(&plan), [("s-1.a".into(), DeletionPolicy::Delete)]);
+    assert_eq!(plan.dismissed, 1);
+}
+
+#[test]
+fn a_terminating_copy_is_only_ever_made_retain() {
+    let mut terminating = live("a", DeletionPolicy::Retain);
+    terminating.1.snapshot = Some(HeldSnapshot { terminating: true });
+    let to_delete = plan_s1(&["a"], [terminating.clone()].into(), DeletionPolicy::Delete);
+    assert!(patches(&to_delete).is_empty());
+
+    terminating.1.content.as_mut().unwrap().deletion_policy = Some(DeletionPolicy::Delete);
+    let copies: HeldCopies = [terminating].into();
+    let to_retain = plan_s1(&["a", "b"], copies, DeletionPolicy::Delete);
+    assert_eq!(
+        patches(&to_retain),
+        [("s-1.a".into(), DeletionPolicy::Retain)]
+    );
+}
+
+#[test]
+fn a_settled_copy_needs_no_patch() {
+    let copies: HeldCopies = [live("a", DeletionPolicy::Delete)].into();
+    assert!(
+        plan_s1(&["a"], copies, DeletionPolicy::Delete)
+            .actions
+            .is_empty()
+    );
 }
