@@ -74,3 +74,73 @@ async fn policy_ready_column_reads_the_ready_condition() {
         assert_eq!(cell(&after, "RETENTION", "nightly"), "7", "{bin}: {after}");
     }
 }
+
+const GADGET_CRD: &str = r#"
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: gadgets.example.com}
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {kind: Gadget, plural: gadgets}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              size: {type: integer}
+              label: {type: string}
+            x-kubernetes-validations:
+            - rule: self.size <= 10
+              message: size is too big
+              messageExpression: "'size ' + string(self.size) + ' exceeds 10'"
+            - rule: self.size >= 0
+              message: size must not be negative
+              messageExpression: "'size ' + self.label + ' is negative'"
+            - rule: self.size != 7
+              message: seven is reserved
+              messageExpression: "'  '"
+"#;
+
+fn gadget(size: i64) -> String {
+    format!(
+        "apiVersion: example.com/v1\nkind: Gadget\nmetadata: {{name: g}}\nspec: {{size: {size}}}\n"
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cel_message_expressions_explain_refusals() {
+    for bin in KUBECTLS {
+        let (_sim, k) = start(bin).await;
+        k.ok(&["apply", "-f", "-"], Some(GADGET_CRD)).await;
+        let crd = "crd/gadgets.example.com";
+        k.ok(&["wait", "--for=condition=Established", crd], None)
+            .await;
+
+        let evaluated = k.fails(&["apply", "-f", "-"], Some(&gadget(12))).await;
+        assert!(
+            evaluated.contains("size 12 exceeds 10"),
+            "{bin}: {evaluated}"
+        );
+        assert!(!evaluated.contains("too big"), "{bin}: {evaluated}");
+
+        let runtime_error = k.fails(&["apply", "-f", "-"], Some(&gadget(-1))).await;
+        assert!(
+            runtime_error.contains("size must not be negative"),
+            "{bin}: a messageExpression that fails falls back to message: {runtime_error}"
+        );
+
+        let blank = k.fails(&["apply", "-f", "-"], Some(&gadget(7))).await;
+        assert!(
+            blank.contains("seven is reserved"),
+            "{bin}: a blank messageExpression result falls back to message: {blank}"
+        );
+        k.ok(&["apply", "-f", "-"], Some(&gadget(3))).await;
+    }
+}

@@ -99,7 +99,7 @@ pub fn admit(
         Err(_) => Vec::new(),
     };
     if causes.is_empty() {
-        causes.extend(cel::check(desc, &schema.rules, obj, old));
+        causes.extend(cel::check(desc, schema, obj, old));
     }
     if causes.is_empty() {
         return Ok(());

@@ -116,3 +116,26 @@ fn pointers_become_kubernetes_field_paths() {
     assert_eq!(field_path("/spec/items/0/name"), "spec.items[0].name");
     assert_eq!(field_path(""), "");
 }
+
+#[test]
+fn message_expressions_explain_failures_and_blank_ones_fall_back() {
+    let d = widget_desc(json!({"type": "object", "properties": {"spec": {
+        "type": "object", "properties": {"size": {"type": "integer"}},
+        "x-kubernetes-validations": [
+            {"rule": "self.size < 10", "message": "too big",
+             "messageExpression": "'size ' + string(self.size) + ' is too big'"},
+            {"rule": "self.size != 7", "message": "seven is reserved",
+             "messageExpression": "'line one\\nline two'"},
+            {"rule": "self.size != 8", "messageExpression": "''"}]}}}));
+    let message = |size: i64| {
+        let mut o = obj(json!({"size": size}));
+        let err = admit(&d, &mut o, FieldValidation::Strict, None).unwrap_err();
+        err.to_status()["details"]["causes"][0]["message"].clone()
+    };
+    assert_eq!(message(12), "Invalid value: \"object\": size 12 is too big");
+    assert_eq!(message(7), "Invalid value: \"object\": seven is reserved");
+    assert_eq!(
+        message(8),
+        "Invalid value: \"object\": failed rule: self.size != 8"
+    );
+}
