@@ -14,7 +14,6 @@ pub mod args;
 pub mod backoff;
 mod error;
 pub mod events;
-pub mod finalizer;
 pub mod gateway;
 pub mod gateway_error;
 pub mod leader;

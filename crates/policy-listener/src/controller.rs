@@ -8,18 +8,26 @@
 //! # Finalizer
 //! [`FINALIZER`] protects the ECS policy: a VSP being deleted keeps it until its ECS policies
 //! are deleted (ECS saying NotFound counts as deleted). Snapshots are never deleted here.
+//! kube-runtime's `finalizer` keeps it in step: a VSP without it only gets it added (the write
+//! triggers the apply), and it is removed only after a successful cleanup.
 
 use std::{sync::Arc, time::Instant};
 
 use controller_support::{
-    backoff::PerObjectBackoff, events::EventPublisher, finalizer::with_finalizer, gateway::Gateway,
-    reasons, status::apply_status,
+    backoff::PerObjectBackoff, events::EventPublisher, gateway::Gateway, reasons,
+    status::apply_status,
 };
 use futures::StreamExt;
 use k8s_openapi::api::core::v1::PersistentVolumeClaim;
 use kube::{
     Api, Client, ResourceExt,
-    runtime::{Controller, controller::Action, reflector::ObjectRef, watcher},
+    runtime::{
+        Controller,
+        controller::Action,
+        finalizer::{Event as Finalizer, finalizer},
+        reflector::ObjectRef,
+        watcher,
+    },
 };
 use snapshot_domain::{
     ecs_naming::{ClusterId, PolicyOwner},
@@ -75,12 +83,22 @@ impl Context {
 
     /// Reports a failed pass as `Ready=False` (reason `GatewayError`) and, on a new failure, a
     /// Warning Event. Best effort: the reconcile error is what gets retried.
-    pub async fn report_failure(&self, vsp: &VolumeSnapshotPolicy, doing: &str, error: &Error) {
+    ///
+    /// `known` is the status as this pass last wrote or would write it, not `vsp.status`: the
+    /// write replaces every field policy-listener owns, so a stale status would erase what the
+    /// pass already recorded (a one-off job's disks and started snapshots).
+    pub async fn report_failure(
+        &self,
+        vsp: &VolumeSnapshotPolicy,
+        known: &VolumeSnapshotPolicyStatus,
+        doing: &str,
+        error: &Error,
+    ) {
         let readiness = Readiness::not_ready(
             reasons::GATEWAY_ERROR,
             format!("{doing} failed, will retry: {error}"),
         );
-        let mut status = status::current(vsp);
+        let mut status = known.clone();
         if status::is_transition(&status, &readiness) {
             let note = readiness.message.clone();
             self.events
@@ -147,19 +165,12 @@ pub async fn run(ctx: Arc<Context>, token: CancellationToken) {
 pub async fn reconcile(vsp: Arc<VolumeSnapshotPolicy>, ctx: Arc<Context>) -> Result<Action, Error> {
     let started = Instant::now();
     let api: Api<VolumeSnapshotPolicy> = Api::all(ctx.client.clone());
-    let result = with_finalizer(
-        &api,
-        FINALIZER,
-        vsp,
-        |vsp| {
-            let ctx = &ctx;
-            async move { apply(ctx, &vsp).await }
-        },
-        |vsp| {
-            let ctx = &ctx;
-            async move { cleanup(ctx, &vsp).await }
-        },
-    )
+    let result = finalizer(&api, FINALIZER, vsp, |event| async {
+        match event {
+            Finalizer::Apply(vsp) => apply(&ctx, &vsp).await,
+            Finalizer::Cleanup(vsp) => cleanup(&ctx, &vsp).await,
+        }
+    })
     .await
     .map_err(|e| Error::Finalizer(Box::new(e)));
 

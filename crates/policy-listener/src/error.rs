@@ -1,8 +1,8 @@
 use controller_support::{
     SupportError,
-    finalizer::FinalizerError,
     gateway_error::{GatewayFailure, RetryClass},
 };
+use kube::runtime::finalizer::Error as FinalizerError;
 use thiserror::Error;
 
 /// Why a reconcile did not finish; every variant is retried with per-object backoff.
@@ -57,9 +57,13 @@ impl Error {
         match self {
             Self::Gateway { failure, .. } => failure.class,
             Self::Finalizer(inner) => match inner.as_ref() {
-                FinalizerError::Apply(e) | FinalizerError::Cleanup(e) => e.class(),
-                FinalizerError::Patch { .. } => RetryClass::Soon,
-                FinalizerError::BuildPatch(_) => RetryClass::Permanent,
+                FinalizerError::ApplyFailed(e) | FinalizerError::CleanupFailed(e) => e.class(),
+                FinalizerError::AddFinalizer(_) | FinalizerError::RemoveFinalizer(_) => {
+                    RetryClass::Soon
+                }
+                FinalizerError::UnnamedObject | FinalizerError::InvalidFinalizer => {
+                    RetryClass::Permanent
+                }
             },
             Self::MissingMetadata(_) | Self::Identity(_) => RetryClass::Permanent,
             Self::Kube { .. } | Self::Status(_) => RetryClass::Soon,
@@ -71,8 +75,10 @@ impl Error {
         match self {
             Self::Gateway { failure, .. } => failure.retry_after(),
             Self::Finalizer(inner) => match inner.as_ref() {
-                FinalizerError::Apply(e) | FinalizerError::Cleanup(e) => e.retry_after(),
-                FinalizerError::Patch { .. } | FinalizerError::BuildPatch(_) => None,
+                FinalizerError::ApplyFailed(e) | FinalizerError::CleanupFailed(e) => {
+                    e.retry_after()
+                }
+                _ => None,
             },
             _ => None,
         }

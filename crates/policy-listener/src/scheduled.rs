@@ -43,7 +43,7 @@ pub async fn apply(
     let id = match converge(ctx, vsp, owner, plan, &previous).await {
         Ok(id) => id,
         Err(e) => {
-            ctx.report_failure(vsp, "converging the ECS policy", &e)
+            ctx.report_failure(vsp, &previous, "converging the ECS policy", &e)
                 .await;
             return Err(e);
         }

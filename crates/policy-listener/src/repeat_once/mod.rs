@@ -12,6 +12,11 @@
 //! 4. **Poll**: progressing entries are polled until ECS reports them `accomplished` or
 //!    `failed`; the job is finished when every entry is one of the two.
 //!
+//! # Snapshot times
+//! `lastSnapshotTime` is the latest ECS creation time (the instant the data is from) among the
+//! job's accomplished snapshots: absent until the first one is accomplished, moved forward as
+//! more are, kept once the job is finished. `nextSnapshotTime` stays absent: nothing follows.
+//!
 //! # Guarantees
 //! A throttled call or a busy disk leaves its entry `Pending` with the reason and message, and
 //! is retried with backoff; only a permanent refusal (unsupported disk, disk gone) or a
@@ -51,6 +56,10 @@ pub async fn apply(
     if status.ecs_policy_id.is_some() {
         scheduled::remove_policies(ctx, vsp, owner).await?;
     }
+    if status.repeat_once.is_none() {
+        // A new job: the last firing of an earlier schedule is not one of its snapshots.
+        status.last_snapshot_time = None;
+    }
     clear_schedule_fields(&mut status);
 
     let mut job = match status.repeat_once.clone() {
@@ -66,18 +75,22 @@ pub async fn apply(
     }
 
     let before = job.clone();
-    let retry = match start::advance(ctx, vsp, owner, plan, &mut job).await {
-        Ok(retry) => retry,
+    let pass = match start::advance(ctx, vsp, owner, plan, &mut job).await {
+        Ok(pass) => pass,
         Err(e) => {
-            ctx.report_failure(vsp, "taking the one-off snapshots", &e)
+            // What ECS answered before the failure is recorded with it.
+            status.repeat_once = Some(job);
+            ctx.report_failure(vsp, &status, "taking the one-off snapshots", &e)
                 .await;
             return Err(e);
         }
     };
     finish_if_done(ctx, &mut job);
+    let last = status.last_snapshot_time.take().map(|t| t.0);
+    status.last_snapshot_time = last.max(pass.taken).map(Time);
     publish_changes(ctx, vsp, &before, &job).await;
     report(ctx, vsp, &mut status, &job).await?;
-    Ok(next_action(ctx, owner, &job, retry))
+    Ok(next_action(ctx, owner, &job, pass.retry))
 }
 
 /// Fixes the job's disks in status; `None` (and `Ready=False`) when nothing is selected yet.
@@ -268,5 +281,4 @@ fn clear_schedule_fields(status: &mut VolumeSnapshotPolicyStatus) {
     status.ecs_policy_id = None;
     status.ecs_schedule = None;
     status.next_snapshot_time = None;
-    status.last_snapshot_time = None;
 }

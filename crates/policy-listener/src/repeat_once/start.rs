@@ -8,9 +8,9 @@ use controller_support::{
 };
 use ecs_gateway_api::v1::{
     CreateSnapshotGroupRequest, CreateSnapshotRequest, DescribeDisksRequest,
-    DescribeSnapshotGroupsRequest, DescribeSnapshotsRequest, SnapshotGroup,
+    DescribeSnapshotGroupsRequest, DescribeSnapshotsRequest, Snapshot, SnapshotGroup,
 };
-use snapshot_domain::ecs_naming::PolicyOwner;
+use snapshot_domain::{Timestamp, ecs_naming::PolicyOwner};
 use snapshot_k8s::vsp::{RepeatOnceSnapshotState as State, RepeatOnceStatus, VolumeSnapshotPolicy};
 use tracing::{info, warn};
 
@@ -19,6 +19,15 @@ use crate::{Error, controller::Context, ecs_policy, plan::OncePlan};
 
 /// The most urgent retry a refused start asks for.
 pub type Retry = Option<(RetryClass, Option<Duration>)>;
+
+/// What one pass found out besides the entries it changed.
+#[derive(Debug, Default)]
+pub struct Pass {
+    /// The most urgent retry a refused start asks for.
+    pub retry: Retry,
+    /// The latest ECS creation time among the snapshots this pass saw turn `accomplished`.
+    pub taken: Option<Timestamp>,
+}
 
 const DESCRIBE_IDS_MAX: usize = 100;
 const GROUP_IDS_MAX: usize = 10;
@@ -30,18 +39,18 @@ pub async fn advance(
     owner: &PolicyOwner,
     plan: &OncePlan,
     job: &mut RepeatOnceStatus,
-) -> Result<Retry, Error> {
+) -> Result<Pass, Error> {
     if !unstarted(job).is_empty() {
         adopt(ctx, owner, job).await?;
     }
-    let mut retry = None;
+    let mut pass = Pass::default();
     let todo = unstarted(job);
     if !todo.is_empty() {
-        retry = start(ctx, vsp, owner, plan, job, &todo).await?;
+        pass.retry = start(ctx, vsp, owner, plan, job, &todo).await?;
     }
     poll_groups(ctx, job).await?;
-    poll_snapshots(ctx, job).await?;
-    Ok(retry)
+    pass.taken = poll_snapshots(ctx, job).await?;
+    Ok(pass)
 }
 
 fn unstarted(job: &RepeatOnceStatus) -> Vec<String> {
@@ -326,15 +335,19 @@ fn apply_group(job: &mut RepeatOnceStatus, group: &SnapshotGroup) {
     }
 }
 
-/// Updates progressing entries from DescribeSnapshots.
-async fn poll_snapshots(ctx: &Context, job: &mut RepeatOnceStatus) -> Result<(), Error> {
+/// Updates progressing entries from DescribeSnapshots; returns the latest creation time of
+/// those that turned `accomplished` (the controller's clock when ECS reports none).
+async fn poll_snapshots(
+    ctx: &Context,
+    job: &mut RepeatOnceStatus,
+) -> Result<Option<Timestamp>, Error> {
     let ids: Vec<String> = job
         .snapshots
         .iter()
         .filter(|s| s.state == State::Progressing)
         .filter_map(|s| s.snapshot_id.clone())
         .collect();
-    let mut statuses: HashMap<String, String> = HashMap::new();
+    let mut found: HashMap<String, Snapshot> = HashMap::new();
     for chunk in ids.chunks(DESCRIBE_IDS_MAX) {
         let request = DescribeSnapshotsRequest {
             region_id: ctx.region.clone(),
@@ -349,13 +362,14 @@ async fn poll_snapshots(ctx: &Context, job: &mut RepeatOnceStatus) -> Result<(),
             .await
             .map_err(Error::gateway("DescribeSnapshots"))?
             .into_inner();
-        statuses.extend(
+        found.extend(
             page.snapshots
                 .into_iter()
-                .map(|s| (s.snapshot_id, s.status)),
+                .map(|s| (s.snapshot_id.clone(), s)),
         );
     }
 
+    let mut taken = None;
     for entry in job
         .snapshots
         .iter_mut()
@@ -364,8 +378,13 @@ async fn poll_snapshots(ctx: &Context, job: &mut RepeatOnceStatus) -> Result<(),
         let Some(id) = &entry.snapshot_id else {
             continue;
         };
-        match statuses.get(id).map(String::as_str) {
-            Some("accomplished") => entry.state = State::Accomplished,
+        let snapshot = found.get(id);
+        match snapshot.map(|s| s.status.as_str()) {
+            Some("accomplished") => {
+                entry.state = State::Accomplished;
+                let created = snapshot.and_then(creation_time);
+                taken = taken.max(Some(created.unwrap_or_else(|| ctx.clock.now())));
+            }
             Some("failed") => {
                 entry.state = State::Failed;
                 entry.reason = Some("EcsSnapshotFailed".into());
@@ -379,7 +398,12 @@ async fn poll_snapshots(ctx: &Context, job: &mut RepeatOnceStatus) -> Result<(),
             }
         }
     }
-    Ok(())
+    Ok(taken)
+}
+
+fn creation_time(snapshot: &Snapshot) -> Option<Timestamp> {
+    let t = snapshot.creation_time.as_ref()?;
+    Timestamp::new(t.seconds, t.nanos).ok()
 }
 
 async fn describe_disks(
