@@ -9,6 +9,7 @@
 //!
 //! Start it in-process with [`spawn`], or as the `kube-sim` binary.
 
+mod aggregation;
 mod auth;
 mod config;
 mod crd;

@@ -13,7 +13,7 @@ use crate::meta;
 use crate::resources::ResourceDescriptor;
 use crate::server::App;
 use crate::store::State;
-use crate::{auth, crd, fieldmanager, patch, validation};
+use crate::{aggregation, auth, crd, fieldmanager, patch, validation};
 
 pub fn create(app: &Arc<App>, req: &Request) -> Result<Response> {
     if req.path.subresource.is_some() {
@@ -291,11 +291,17 @@ pub(super) fn after_write(state: &mut State, desc: &ResourceDescriptor, _obj: &V
     if crd::is_crd(desc) {
         crd::refresh_registry(state);
     }
+    if aggregation::is_cluster_roles(desc) {
+        aggregation::reconcile(state);
+    }
 }
 
 pub(super) fn after_remove(state: &mut State, desc: &ResourceDescriptor, obj: &Value) {
     if crd::is_crd(desc) {
         crd::drop_resources(state, obj);
+    }
+    if aggregation::is_cluster_roles(desc) {
+        aggregation::reconcile(state);
     }
     crate::gc::collect(state, meta::uid(obj));
     if desc.namespaced {
