@@ -24,4 +24,21 @@ pub enum SupportError {
         #[source]
         source: serde_json::Error,
     },
+
+    /// The shared process runtime failed: logging, signal handlers, the admin port, the
+    /// Kubernetes client configuration, leader election start, or the drain timeout.
+    #[error(transparent)]
+    Runtime(#[from] service_runtime::RuntimeError),
+
+    /// The admin server task panicked or was aborted.
+    #[error("admin server task failed: {0}")]
+    AdminTask(#[source] tokio::task::JoinError),
+
+    /// Leader election stopped while the service was running; this replica could never lead
+    /// again, so the process exits for Kubernetes to restart it.
+    #[error(
+        "leader election stopped unexpectedly (see the log for the Lease error); exiting so \
+         that a restarted replica can take part again"
+    )]
+    LeaderElectionEnded,
 }
