@@ -275,3 +275,72 @@ async fn an_ecs_outage_is_reported_and_retried_until_it_ends() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_and_conflicting_policies_never_reach_ecs() {
+    within(30, async {
+        let chain = Chain::start().await;
+        chain.bound_pvc("web-0", "d-web1", &[("app", "web")]).await;
+        let invalid = |v: &snapshot_k8s::vsp::VolumeSnapshotPolicy| {
+            ready(v).is_some_and(|r| r == ("False".into(), "InvalidSpec".into()))
+        };
+        let message = |v: snapshot_k8s::vsp::VolumeSnapshotPolicy| {
+            v.status.unwrap().conditions.unwrap()[0].message.clone()
+        };
+
+        // A zone whose offset is not whole hours cannot be converted to ECS's hours.
+        chain
+            .create_vsp("kolkata", weekly("Asia/Kolkata", &["1"], &["2"], 7))
+            .await;
+        let vsp = chain.wait_vsp("kolkata", "InvalidSpec", invalid).await;
+        let text = message(vsp);
+        assert!(text.contains("+05:30"), "{text}");
+
+        // 12:00 and 20:00 UTC on Monday are Monday 20:00 and Tuesday 04:00 in ECS's zone: one
+        // ECS policy (weekdays x hours) cannot say that, and nothing is sent half-right.
+        chain
+            .create_vsp("split", weekly("UTC", &["1"], &["12", "20"], 7))
+            .await;
+        let vsp = chain.wait_vsp("split", "InvalidSpec", invalid).await;
+        let text = message(vsp);
+        assert!(text.contains("select all seven weekdays"), "{text}");
+        chain.wait_event("split", "InvalidSpec").await;
+
+        // What the schema can check, the API server refuses before any controller sees it.
+        let both = json!({
+            "apiVersion": "storage.alibabacloud.com/v1beta1",
+            "kind": "VolumeSnapshotPolicy",
+            "metadata": {"name": "both"},
+            "spec": {
+                "pvcSelector": {"matchLabels": {"app": "web"}},
+                "snapshotSchedule": {"repeatOnce": true, "timePoints": ["2"]},
+            },
+        });
+        let both = serde_json::from_value(both).unwrap();
+        let refused = chain.vsps().create(&Default::default(), &both).await;
+        assert!(
+            matches!(&refused, Err(kube::Error::Api(e)) if e.code == 422),
+            "{refused:?}"
+        );
+
+        // Two valid policies selecting one PVC each get their own ECS policy; which one the
+        // disk carries is pvc-reconciler's decision.
+        let a = uid(&chain
+            .create_vsp("a", weekly("UTC", &["1"], &["2"], 7))
+            .await);
+        let b = uid(&chain
+            .create_vsp("b", weekly("UTC", &["3"], &["2"], 7))
+            .await);
+        for name in ["a", "b"] {
+            chain
+                .wait_vsp(name, "Ready", |v| ready(v).is_some_and(|r| r.0 == "True"))
+                .await;
+        }
+        let state = chain.ecs().await;
+        assert_eq!(owned_policies(&state, &a).len(), 1);
+        assert_eq!(owned_policies(&state, &b).len(), 1);
+        assert_eq!(state.policies.len(), 2, "the invalid policies reached ECS");
+        chain.stop().await;
+    })
+    .await;
+}
