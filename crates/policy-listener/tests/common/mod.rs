@@ -1,42 +1,25 @@
 //! The whole chain in one process: kube-sim ← policy-listener → ecs-gateway → ecs-sim.
 //!
-//! The gateway is the real `GatewayService` with the production backend (rate limiter, retries,
-//! ecs-client signing) pointed at the simulator; it runs in insecure development mode because
-//! its mutual TLS is the gateway's own tests' business.
+//! The simulators and the gateway come from ssm-test-support: the gateway is the real
+//! `GatewayService` with the production backend (rate limiter, retries, ecs-client signing)
+//! pointed at the simulator, in insecure development mode because its mutual TLS is the
+//! gateway's own tests' business. What stays here is the controller's wiring and the views of
+//! the VSP and ECS state the tests assert on.
 
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
-use std::{collections::BTreeMap, future::Future, sync::Arc, time::Duration};
+use std::{ops::ControlFlow, sync::Arc, time::Duration};
 
 use controller_support::{
     backoff::{BackoffConfig, PerObjectBackoff},
     events::EventPublisher,
     gateway::Gateway,
 };
-use ecs_client::{
-    ClientConfig, EcsClient, Endpoint,
-    credentials::{Credentials, StaticCredentials},
-};
-use ecs_gateway::{
-    auth::Authenticator,
-    backend::{limited::LimitedEcs, retry::RetryConfig},
-    limiter::{LimitsConfig, Scheduler},
-    metrics::Metrics as GatewayMetrics,
-    service::GatewayService,
-};
 use ecs_gateway_api::ConnectConfig;
-use ecs_sim::{DiskSeed, InstanceSeed, InstanceStatus, SimConfig, StateDump};
-use k8s_openapi::{
-    api::{
-        core::v1::{PersistentVolume, PersistentVolumeClaim},
-        events::v1::Event,
-    },
-    apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition,
-};
+use ecs_sim::StateDump;
 use kube::{
-    Api, Client, CustomResourceExt, ResourceExt,
-    api::{ListParams, Patch, PatchParams, PostParams},
-    config::{KubeConfigOptions, Kubeconfig},
+    Api, Client, ResourceExt,
+    api::{Patch, PatchParams, PostParams},
 };
 use policy_listener::{
     args::TimingArgs,
@@ -44,18 +27,26 @@ use policy_listener::{
     controller::{self, Context},
     metrics::Metrics,
 };
-use serde_json::json;
 use snapshot_domain::{ecs_naming::ClusterId, schedule::ScheduleZone};
 use snapshot_k8s::{managed::DiskDrivers, vsp::VolumeSnapshotPolicy};
+use ssm_test_support::{
+    cloud_world::{CloudOptions, CloudWorld, GatewayServer},
+    fixtures::{self, BoundPvc},
+    kube_world::{self, KubeWorld},
+    waiting::{Poll, eventually},
+};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-pub const REGION: &str = "cn-hangzhou";
-pub const ZONE: &str = "cn-hangzhou-h";
-pub const INSTANCE: &str = "i-web1";
+pub use ssm_test_support::cloud_world::{DISKS, INSTANCE, REGION, ZONE};
+pub use ssm_test_support::waiting::within;
+
 pub const CLUSTER: &str = "c-test";
-pub const DISKS: [&str; 3] = ["d-web1", "d-web2", "d-web3"];
-const DRIVER: &str = "diskplugin.csi.alibabacloud.com";
+
+/// How the waits poll: every 50 ms, for at most 20 s.
+const WAIT: Poll = Poll::new(Duration::from_millis(50), Duration::from_secs(20));
+/// How long an expected Event may take.
+const EVENT_WAIT: Poll = Poll::new(Duration::from_millis(50), Duration::from_secs(10));
 
 /// Simulators, gateway and a controller that can be killed and started again.
 pub struct Chain {
@@ -63,8 +54,7 @@ pub struct Chain {
     pub ecs_sim: ecs_sim::SimHandle,
     pub client: Client,
     pub clock: ManualClock,
-    gateway_addr: std::net::SocketAddr,
-    gateway_stop: CancellationToken,
+    gateway: GatewayServer,
     controller: Option<(CancellationToken, JoinHandle<()>)>,
 }
 
@@ -76,25 +66,26 @@ impl Chain {
 
     /// As [`Chain::start`], with the ECS clock starting at `clock_start`.
     pub async fn start_at(clock_start: Option<snapshot_domain::Timestamp>) -> Self {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let _ = tracing_subscriber::fmt()
-            .with_env_filter(std::env::var("TEST_LOG").unwrap_or_else(|_| "warn".into()))
-            .with_test_writer()
-            .try_init();
-        let mut config = sim_config();
-        config.timing.clock_start = clock_start;
-        let ecs_sim = ecs_sim::spawn(config).await.unwrap();
-        let (kube_sim, client) = kube().await;
-        install_crd(&client).await;
-        let (gateway_addr, gateway_stop) = gateway(&ecs_sim).await;
+        ssm_test_support::init_process();
+        let mut options = CloudOptions::dev_mode();
+        options.sim.timing.clock_start = clock_start;
+        let CloudWorld {
+            sim: ecs_sim,
+            gateway,
+        } = CloudWorld::start_with(options).await;
+        let KubeWorld {
+            sim: kube_sim,
+            client,
+        } = KubeWorld::start().await;
+        kube_world::install_vsp_crd(&client).await;
+
         let now = ecs_sim.admin().now().await.unwrap();
         let mut chain = Self {
             kube_sim,
             ecs_sim,
             client,
             clock: ManualClock::new(now),
-            gateway_addr,
-            gateway_stop,
+            gateway,
             controller: None,
         };
         chain.start_controller();
@@ -104,13 +95,21 @@ impl Chain {
     /// Starts a controller with fresh state (caches, backoff, event recorder), as a restarted
     /// process would have.
     pub fn start_controller(&mut self) {
+        let ctx = Arc::new(self.context());
+        let token = CancellationToken::new();
+        let task = tokio::spawn(controller::run(ctx, token.clone()));
+        self.controller = Some((token, task));
+    }
+
+    /// A reconcile context for a new controller process (fresh backoff, event recorder and
+    /// metrics), talking to this chain's gateway; call inside the runtime it will run on.
+    pub fn context(&self) -> Context {
         let config = ConnectConfig {
-            endpoint: format!("http://{}", self.gateway_addr),
             connect_timeout: Some(Duration::from_secs(2)),
-            ..ConnectConfig::default()
+            ..self.gateway.connect_config(None)
         };
         let mut registry = prometheus_client::registry::Registry::default();
-        let ctx = Arc::new(Context {
+        Context {
             client: self.client.clone(),
             gateway: Gateway::from_config(config, Duration::from_secs(10)).unwrap(),
             region: REGION.into(),
@@ -130,10 +129,7 @@ impl Chain {
                 resync_period: Duration::from_secs(3),
                 snapshot_poll_interval: Duration::from_millis(200),
             },
-        });
-        let token = CancellationToken::new();
-        let task = tokio::spawn(controller::run(ctx, token.clone()));
-        self.controller = Some((token, task));
+        }
     }
 
     /// Drops the controller mid-whatever it is doing, like SIGKILL.
@@ -149,12 +145,20 @@ impl Chain {
         self.start_controller();
     }
 
+    /// Stops the gateway: from return on, its port refuses connections.
+    pub async fn stop_gateway(&self) {
+        self.gateway.stop_accepting().await;
+    }
+
+    /// Starts a new gateway on the port the stopped one had, so clients reconnect to it.
+    pub async fn start_gateway(&mut self) {
+        let addr = self.gateway.addr;
+        self.gateway = GatewayServer::start_on(&self.ecs_sim, CloudOptions::dev_mode(), addr).await;
+    }
+
     /// A gateway client for what a test does besides the controller.
     pub async fn gateway_client(&self) -> ecs_gateway_api::GatewayClient {
-        let config = ConnectConfig {
-            endpoint: format!("http://{}", self.gateway_addr),
-            ..ConnectConfig::default()
-        };
+        let config = self.gateway.connect_config(None);
         config.connect().await.unwrap()
     }
 
@@ -168,8 +172,7 @@ impl Chain {
 
     /// Moves the ECS clock and the controller's clock together.
     pub async fn advance(&self, seconds: u64) {
-        let moved = self.ecs_sim.admin().advance(seconds).await.unwrap();
-        let _ = moved;
+        self.ecs_sim.admin().advance(seconds).await.unwrap();
         self.clock.set(self.ecs_sim.admin().now().await.unwrap());
     }
 
@@ -180,46 +183,13 @@ impl Chain {
 
     /// A PV of the disk CSI driver for `disk`, and a bound PVC `default/<name>` with `labels`.
     pub async fn bound_pvc(&self, name: &str, disk: &str, labels: &[(&str, &str)]) {
-        let pvs: Api<PersistentVolume> = Api::all(self.client.clone());
-        let pv = serde_json::from_value(json!({
-            "apiVersion": "v1", "kind": "PersistentVolume",
-            "metadata": {"name": format!("pv-{name}")},
-            "spec": {
-                "capacity": {"storage": "40Gi"}, "accessModes": ["ReadWriteOnce"],
-                "csi": {"driver": DRIVER, "volumeHandle": disk},
-                "claimRef": {"namespace": "default", "name": name},
-            },
-        }))
-        .unwrap();
-        pvs.create(&PostParams::default(), &pv).await.unwrap();
-
-        let pvcs: Api<PersistentVolumeClaim> = Api::namespaced(self.client.clone(), "default");
-        let labels: BTreeMap<&str, &str> = labels.iter().copied().collect();
-        let pvc = serde_json::from_value(json!({
-            "apiVersion": "v1", "kind": "PersistentVolumeClaim",
-            "metadata": {"name": name, "namespace": "default", "labels": labels},
-            "spec": {
-                "accessModes": ["ReadWriteOnce"], "volumeName": format!("pv-{name}"),
-                "resources": {"requests": {"storage": "40Gi"}},
-            },
-        }))
-        .unwrap();
-        pvcs.create(&PostParams::default(), &pvc).await.unwrap();
-        let bound = json!({"status": {"phase": "Bound"}});
-        pvcs.patch_status(name, &PatchParams::default(), &Patch::Merge(&bound))
-            .await
-            .unwrap();
+        let pvc = BoundPvc::new("default", name, disk).labels(labels);
+        pvc.create(&self.client).await;
     }
 
     /// Creates a VSP from a JSON spec.
     pub async fn create_vsp(&self, name: &str, spec: serde_json::Value) -> VolumeSnapshotPolicy {
-        let vsp = serde_json::from_value(json!({
-            "apiVersion": "storage.alibabacloud.com/v1beta1",
-            "kind": "VolumeSnapshotPolicy",
-            "metadata": {"name": name},
-            "spec": spec,
-        }))
-        .unwrap();
+        let vsp = fixtures::from_json(fixtures::vsp_json(name, spec));
         self.vsps()
             .create(&PostParams::default(), &vsp)
             .await
@@ -241,65 +211,46 @@ impl Chain {
         what: &str,
         check: impl Fn(&VolumeSnapshotPolicy) -> bool,
     ) -> VolumeSnapshotPolicy {
-        let mut last = None;
-        for _ in 0..400 {
-            if let Some(vsp) = self.vsps().get_opt(name).await.unwrap() {
-                if check(&vsp) {
-                    return vsp;
-                }
-                last = Some(vsp);
+        kube_world::wait_object(&self.vsps(), name, what, WAIT, check).await
+    }
+
+    /// Waits until VSP `name` is gone (its finalizer removed), or panics after 20s.
+    pub async fn wait_vsp_gone(&self, name: &str) {
+        let what = format!("VolumeSnapshotPolicy {name} to be gone");
+        eventually(&what, WAIT, async || {
+            match self.vsps().get_opt(name).await.unwrap() {
+                None => ControlFlow::Break(()),
+                Some(vsp) => ControlFlow::Continue(vsp.metadata),
             }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("timed out waiting for {what}; last VSP: {last:#?}");
+        })
+        .await;
     }
 
     /// Waits until `check` holds for the ECS state.
     pub async fn wait_ecs(&self, what: &str, check: impl Fn(&StateDump) -> bool) -> StateDump {
-        let mut last = None;
-        for _ in 0..400 {
+        eventually(what, WAIT, async || {
             let state = self.ecs().await;
-            if check(&state) {
-                return state;
+            match check(&state) {
+                true => ControlFlow::Break(state),
+                false => ControlFlow::Continue(state),
             }
-            last = Some(state);
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("timed out waiting for {what}; last ECS state: {last:#?}");
+        })
+        .await
     }
 
     /// Reasons of the Events about VSP `name`, oldest first.
     pub async fn event_reasons(&self, name: &str) -> Vec<String> {
-        let events: Api<Event> = Api::namespaced(self.client.clone(), "default");
-        let mut list: Vec<Event> = events
-            .list(&ListParams::default())
-            .await
-            .unwrap()
-            .items
-            .into_iter()
-            .filter(|e| e.regarding.as_ref().and_then(|r| r.name.as_deref()) == Some(name))
-            .collect();
-        list.sort_by_key(|e| e.event_time.as_ref().map(|t| t.0));
-        list.into_iter().filter_map(|e| e.reason).collect()
+        kube_world::event_reasons(&self.client, Some("default"), name).await
     }
 
     /// Waits until an Event with `reason` about `name` exists.
     pub async fn wait_event(&self, name: &str, reason: &str) {
-        for _ in 0..200 {
-            if self.event_reasons(name).await.iter().any(|r| r == reason) {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!(
-            "no {reason} event for {name}: {:?}",
-            self.event_reasons(name).await
-        );
+        kube_world::wait_event(&self.client, Some("default"), name, reason, EVENT_WAIT).await;
     }
 
+    /// Kills the controller; the gateway stops when the chain is dropped.
     pub async fn stop(mut self) {
         self.kill_controller().await;
-        self.gateway_stop.cancel();
     }
 }
 
@@ -323,103 +274,23 @@ pub fn owned_policies<'a>(state: &'a StateDump, uid: &str) -> Vec<&'a ecs_sim::P
         .collect()
 }
 
+/// Snapshots (tagged with `uid`, or members of a group tagged with it) and such groups, as
+/// `(snapshots, groups)`.
+pub fn owned_snapshots(state: &StateDump, uid: &str) -> (usize, usize) {
+    let tagged = |tags: &ecs_sim::Tags| tags.values().any(|v| v == uid);
+    let groups: Vec<_> = state.groups.iter().filter(|g| tagged(&g.tags)).collect();
+    let members: Vec<&str> = groups
+        .iter()
+        .flat_map(|g| g.snapshot_ids.iter().map(String::as_str))
+        .collect();
+    let snapshots = state
+        .snapshots
+        .iter()
+        .filter(|s| tagged(&s.snapshot.tags) || members.contains(&s.snapshot.id.as_str()))
+        .count();
+    (snapshots, groups.len())
+}
+
 pub fn uid(vsp: &VolumeSnapshotPolicy) -> String {
     vsp.uid().unwrap()
-}
-
-/// Runs `f` with a deadline so a hung chain fails the test instead of CI.
-pub async fn within<F: Future>(seconds: u64, f: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(seconds), f)
-        .await
-        .expect("test took too long")
-}
-
-fn sim_config() -> SimConfig {
-    let mut config = SimConfig {
-        regions: vec![REGION.into()],
-        ..SimConfig::default()
-    };
-    config.instances.push(InstanceSeed {
-        id: INSTANCE.into(),
-        region_id: None,
-        zone_id: ZONE.into(),
-        status: InstanceStatus::Running,
-        tags: Default::default(),
-    });
-    for disk in DISKS {
-        let seed: DiskSeed =
-            serde_json::from_value(json!({"id": disk, "instance_id": INSTANCE, "zone_id": ZONE}))
-                .unwrap();
-        config.disks.push(seed);
-    }
-    config
-}
-
-async fn kube() -> (kube_sim::SimHandle, Client) {
-    let sim = kube_sim::spawn(kube_sim::Config::default()).await.unwrap();
-    let kubeconfig = Kubeconfig::from_yaml(&sim.kubeconfig).unwrap();
-    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
-        .await
-        .unwrap();
-    let client = Client::try_from(config).unwrap();
-    (sim, client)
-}
-
-async fn install_crd(client: &Client) {
-    let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
-    crds.create(&PostParams::default(), &VolumeSnapshotPolicy::crd())
-        .await
-        .unwrap();
-    let vsps: Api<VolumeSnapshotPolicy> = Api::all(client.clone());
-    for _ in 0..100 {
-        if vsps.list(&ListParams::default()).await.is_ok() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("the VolumeSnapshotPolicy CRD never became served");
-}
-
-async fn gateway(sim: &ecs_sim::SimHandle) -> (std::net::SocketAddr, CancellationToken) {
-    let metrics = GatewayMetrics::default();
-    let limits = LimitsConfig {
-        account_rate: 500.0,
-        account_burst: 50,
-        default_action_rate: 500.0,
-        action_rates: Default::default(),
-        ..LimitsConfig::default()
-    };
-    let retry = RetryConfig {
-        max_retries: 2,
-        min_delay: Duration::from_millis(10),
-        max_delay: Duration::from_millis(50),
-        throttled_min_delay: Duration::from_millis(10),
-    };
-    let scheduler = Arc::new(Scheduler::start(limits, metrics.clone()).unwrap());
-    let backend = LimitedEcs::new(ecs_client(sim), scheduler, retry, metrics.clone());
-    let auth = Arc::new(Authenticator::insecure_dev(metrics.clone()));
-    let service = GatewayService::new(Arc::new(backend), auth, REGION, metrics);
-
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let stop = CancellationToken::new();
-    let readiness = service_runtime::Readiness::new();
-    readiness.set(true);
-    let stopped = stop.clone().cancelled_owned();
-    tokio::spawn(ecs_gateway::server::serve(
-        listener, service, None, readiness, true, stopped,
-    ));
-    (addr, stop)
-}
-
-fn ecs_client(sim: &ecs_sim::SimHandle) -> EcsClient {
-    let credentials = Credentials::access_key(
-        ecs_sim::DEFAULT_ACCESS_KEY_ID,
-        ecs_sim::DEFAULT_ACCESS_KEY_SECRET,
-    )
-    .unwrap();
-    let mut config = ClientConfig::new(Endpoint::url(&sim.base_url()).unwrap());
-    config.request_timeout = Duration::from_secs(5);
-    config.read_timeout = Duration::from_secs(5);
-    EcsClient::new(config, Arc::new(StaticCredentials::new(credentials))).unwrap()
 }
