@@ -1,4 +1,4 @@
-//! Request bodies: JSON, or YAML when the client says so.
+//! Request bodies: JSON, or YAML or protobuf when the client says so.
 
 use serde_json::Value;
 
@@ -13,16 +13,21 @@ pub fn object(content_type: &str, bytes: &[u8]) -> Result<Value> {
     Ok(value)
 }
 
-/// Decodes JSON, or YAML for `application/yaml` and `application/apply-patch+yaml`.
+/// Decodes JSON, YAML for `application/yaml` and `application/apply-patch+yaml`, or protobuf
+/// for the kinds `protobuf` knows.
 pub fn decode(content_type: &str, bytes: &[u8]) -> Result<Value> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(Error::bad_request("the request body is empty"));
     }
     let media = content_type.split(';').next().unwrap_or("").trim();
+    if media == super::protobuf::MEDIA_TYPE {
+        return super::protobuf::decode(bytes);
+    }
     if media.contains("protobuf") || media.contains("cbor") {
         return Err(Error::UnsupportedMediaType(format!(
             "the body of the request was in an unknown format - accepted media types include: \
-             application/json, application/yaml (got \"{media}\")"
+             application/json, application/yaml, application/vnd.kubernetes.protobuf \
+             (got \"{media}\")"
         )));
     }
     if media.ends_with("yaml") {

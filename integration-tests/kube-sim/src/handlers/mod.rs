@@ -4,6 +4,7 @@
 mod body;
 mod delete;
 mod namespaces;
+mod protobuf;
 mod read;
 mod write;
 
