@@ -84,8 +84,9 @@ RBAC_KINDS = ("ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "Ro
 
 def export(directory: str, values_file: str | None) -> int:
     """Writes what each component gets from the chart, so simulators and end-to-end tests run
-    the binaries exactly as the chart would: per component `args.json` (command line) and its
-    TLS files, the gateway's `callers.yaml`, and `rbac.yaml` (all RBAC objects)."""
+    the binaries exactly as the chart would: per component `args.json` (command line),
+    `serviceaccount.json` (the pod's ServiceAccount and whether it mounts a token) and its TLS
+    files, the gateway's `callers.yaml`, and `rbac.yaml` (all RBAC objects)."""
     path = pathlib.Path(values_file) if values_file else DEFAULT_VALUES
     try:
         values = yaml.safe_load(path.read_text()) or {}
@@ -104,6 +105,9 @@ def export(directory: str, values_file: str | None) -> int:
         folder = out / component
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "args.json").write_text(json.dumps(pod["containers"][0]["args"], indent=2) + "\n")
+        account = {"name": pod["serviceAccountName"], "namespace": chartkit.NAMESPACE,
+                   "automountToken": bool(pod.get("automountServiceAccountToken", True))}
+        (folder / "serviceaccount.json").write_text(json.dumps(account, indent=2) + "\n")
         secret = rendered.get("Secret", f"{chartkit.RELEASE}-{component}-tls")
         for key in ("ca.crt", "tls.crt", "tls.key"):
             target = folder / key
@@ -113,7 +117,8 @@ def export(directory: str, values_file: str | None) -> int:
     (out / "ecs-gateway" / "callers.yaml").write_text(callers["data"]["callers.yaml"])
     rbac = [m.obj for m in rendered.manifests if m.kind in RBAC_KINDS]
     (out / "rbac.yaml").write_text(yaml.safe_dump_all(rbac, sort_keys=False))
-    print(f"export: wrote {out}/<component>/{{args.json,ca.crt,tls.crt,tls.key}}, "
+    print(f"export: wrote {out}/<component>/{{args.json,serviceaccount.json,ca.crt,tls.crt,"
+          f"tls.key}}, "
           f"{out}/ecs-gateway/callers.yaml and {out}/rbac.yaml ({len(rbac)} objects)")
     return 0
 

@@ -81,6 +81,9 @@ def test_export_writes_what_each_component_gets(tmp_path, default_render):
         assert [_flags(a) for a in args] == [_flags(a) for a in pod["containers"][0]["args"]]
         for name in ("ca.crt", "tls.crt", "tls.key"):
             assert (tmp_path / component / name).read_text().startswith("-----BEGIN")
+        account = json.loads((tmp_path / component / "serviceaccount.json").read_text())
+        assert account == {"name": pod["serviceAccountName"], "namespace": chartkit.NAMESPACE,
+                           "automountToken": pod["automountServiceAccountToken"]}
     callers = yaml.safe_load((tmp_path / "ecs-gateway" / "callers.yaml").read_text())
     assert len(callers["callers"]) == len(chartkit.CONTROLLERS)
     kinds = [o["kind"] for o in yaml.safe_load_all((tmp_path / "rbac.yaml").read_text())]

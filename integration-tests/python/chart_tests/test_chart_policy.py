@@ -278,6 +278,7 @@ EXPECTED_CLUSTER_RULES = {
         ("snapshot.storage.k8s.io", "volumesnapshots"): {"create", "list", "delete"},
         ("snapshot.storage.k8s.io", "volumesnapshotcontents"):
             {"create", "list", "get", "patch", "delete"},
+        ("snapshot.storage.k8s.io", "volumesnapshotclasses"): {"get"},
         ("events.k8s.io", "events"): {"create", "patch"},
     },
 }
@@ -363,6 +364,16 @@ def test_lease_access_is_limited_to_the_components_own_lease(default_render):
             "containers"][0]["args"]
         assert f"--lease-name={name}" in args
         assert f"--lease-namespace={chartkit.NAMESPACE}" in args
+
+
+def test_snapshot_class_access_is_limited_to_the_configured_class(chart):
+    values = {**CI_VALUES["default"], "snapshotReconciler": {"snapshotClass": "gold"}}
+    name = "storage-snapshot-manager-snapshot-reconciler"
+    role = chartkit.render(chart, values).get("ClusterRole", name)
+    classes = [r for r in role["rules"] if "volumesnapshotclasses" in r["resources"]]
+    assert classes == [{"apiGroups": ["snapshot.storage.k8s.io"],
+                        "resources": ["volumesnapshotclasses"], "resourceNames": ["gold"],
+                        "verbs": ["get"]}]
 
 
 @pytest.mark.parametrize("name", SETS)
