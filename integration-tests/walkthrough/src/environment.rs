@@ -1,23 +1,27 @@
 //! The whole simulated environment, each piece its own process, as pods would be.
 //!
 //! # Flow
-//! kube-sim (bearer token, kubeconfig file) and ecs-sim (virtual clock) start first; the
-//! upstream snapshot CRDs, the chart's CRD and RBAC and the `kube-system` namespace are
-//! applied with kubectl; then ecs-gateway (mutual TLS, the chart's allow-list), the
-//! controllers (the chart's flags) and the cluster stand-ins. Each must answer its readiness
-//! check before the next starts.
+//! kube-sim (admin bearer token, kubeconfig file, RBAC enforced) and ecs-sim (virtual clock)
+//! start first; the upstream snapshot CRDs, the chart's CRD and RBAC (ServiceAccounts, roles,
+//! bindings as Helm renders them) and the `kube-system` namespace are applied with kubectl;
+//! then ecs-gateway (mutual TLS, the chart's allow-list), the controllers (the chart's flags)
+//! and the cluster stand-ins. Each must answer its readiness check before the next starts.
+//!
+//! # Identities
+//! Each service runs with a kubeconfig of its own ServiceAccount ([`crate::identities`]), so
+//! it can do only what the chart grants it; [`Environment::verify_rbac`] then proves the
+//! grants sufficient and minimal. kubectl (the user) and the stand-ins (cluster components
+//! the chart does not ship) use the admin kubeconfig.
 //!
 //! # Caveats
-//! kube-sim authenticates one bearer token and authorizes everything, so the controllers share
-//! the admin kubeconfig; the chart's RBAC objects are stored, not enforced. A controller whose
-//! binary is not built (pvc-reconciler while it is being written) is left out and listed in
-//! [`Environment::missing`].
+//! A controller whose binary is not built is left out and listed in [`Environment::missing`].
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::binaries;
 use crate::chart::{self, ChartExport, LocalAddrs};
+use crate::identities;
 use crate::kubectl::Kubectl;
 use crate::process::{self, Service};
 use crate::{WalkthroughError, certs};
@@ -120,16 +124,18 @@ async fn start_all(
     let kubeconfig = start_kube_sim(dir, services).await?;
     let kubectl = Kubectl::new(&kubeconfig);
     install_cluster_basics(&kubectl, &export).await?;
+    let kube = kube_client(&kubeconfig).await?;
     let ecs_addr = start_ecs_sim(options, services).await?;
     let ecs_url = format!("http://{ecs_addr}");
 
     let gateway = free_addrs()?;
+    let own = own_kubeconfig(&kube, &kubeconfig, &export, "ecs-gateway").await?;
     start_component(
         "ecs-gateway",
         &export,
         &gateway,
         &gateway,
-        &kubeconfig,
+        &own,
         &ecs_url,
         services,
     )
@@ -142,20 +148,14 @@ async fn start_all(
             continue;
         }
         let local = free_addrs()?;
+        let own = own_kubeconfig(&kube, &kubeconfig, &export, controller).await?;
         start_component(
-            controller,
-            &export,
-            &local,
-            &gateway,
-            &kubeconfig,
-            &ecs_url,
-            services,
+            controller, &export, &local, &gateway, &own, &ecs_url, services,
         )
         .await?;
     }
     start_standins(dir, &kubeconfig, &ecs_url, services).await?;
 
-    let kube = kube_client(&kubeconfig).await?;
     Ok(Environment {
         dir: dir.clone(),
         kubeconfig,
@@ -199,6 +199,7 @@ async fn start_kube_sim(
         "--listen=127.0.0.1:0".to_owned(),
         format!("--kubeconfig-out={}", kubeconfig.display()),
         format!("--token={KUBE_TOKEN}"),
+        "--rbac".to_owned(),
         "--tls".to_owned(),
         "--bookmark-seconds=2".to_owned(),
     ];
@@ -261,6 +262,18 @@ async fn install_cluster_basics(
     kubectl.apply_file(&root.join("charts/storage-snapshot-manager/crds"))?;
     kubectl.apply_file(&export.dir.join("rbac.yaml"))?;
     Ok(())
+}
+
+/// The kubeconfig `component` runs with: its own ServiceAccount's, as the chart gives its pod
+/// (written beside the admin kubeconfig, so the service's log lands in the same directory).
+async fn own_kubeconfig(
+    admin: &kube::Client,
+    admin_kubeconfig: &Path,
+    export: &ChartExport,
+    component: &str,
+) -> Result<PathBuf, WalkthroughError> {
+    let account = identities::read_service_account(&export.dir, component)?;
+    identities::service_kubeconfig(admin, admin_kubeconfig, component, &account).await
 }
 
 async fn start_component(

@@ -62,6 +62,11 @@ pub enum WalkthroughError {
     /// Malformed data from a tool or simulator.
     #[error("unexpected data from {from}: {detail}")]
     Unexpected { from: String, detail: String },
+
+    /// The chart's RBAC refused a service something its code does, or grants what no code
+    /// used; one sentence per finding (see `rbac_audit`).
+    #[error("the chart's RBAC is not sufficient and minimal:\n  {}", .0.join("\n  "))]
+    Rbac(Vec<String>),
 }
 
 impl WalkthroughError {

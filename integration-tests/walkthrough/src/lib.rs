@@ -15,8 +15,10 @@ pub mod certs;
 pub mod chart;
 pub mod environment;
 mod error;
+pub mod identities;
 pub mod kubectl;
 pub mod process;
+pub mod rbac_audit;
 pub mod standins;
 pub mod steps;
 

@@ -31,7 +31,12 @@ where
     let mut env = start(name).await;
     let outcome = tokio::time::timeout(Duration::from_secs(240), scenario(&mut env)).await;
     let failure = match outcome {
-        Ok(Ok(())) => env.check_alive().err().map(|e| e.to_string()),
+        Ok(Ok(())) => match env.check_alive() {
+            // Each service ran on its own ServiceAccount: the chart's RBAC must have let it
+            // do its work (sufficient) and granted nothing it did not use (minimal).
+            Ok(()) => env.verify_rbac().await.err().map(|e| e.to_string()),
+            Err(err) => Some(err.to_string()),
+        },
         Ok(Err(err)) => Some(err.to_string()),
         Err(_) => Some("scenario took longer than 240s".to_owned()),
     };
