@@ -2,37 +2,21 @@
 //!
 //! policy-listener is not running: tests create ECS policies through the gateway (tagged like
 //! policy-listener tags them) and record their IDs in the VSP status themselves, so each test
-//! controls exactly when a policy's ID appears.
+//! controls exactly when a policy's ID appears. The simulators, the gateway (development mode),
+//! fixtures and waits come from ssm-test-support; the reconciler's wiring and the views of ECS
+//! the tests assert on stay here.
 
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
-use std::{collections::BTreeMap, future::Future, sync::Arc, time::Duration};
+use std::{ops::ControlFlow, sync::Arc, time::Duration};
 
 use controller_support::{backoff::BackoffConfig, events::EventPublisher, gateway::Gateway};
-use ecs_client::{
-    ClientConfig, EcsClient, Endpoint,
-    credentials::{Credentials, StaticCredentials},
-};
-use ecs_gateway::{
-    auth::Authenticator,
-    backend::{limited::LimitedEcs, retry::RetryConfig},
-    limiter::{LimitsConfig, Scheduler},
-    metrics::Metrics as GatewayMetrics,
-    service::GatewayService,
-};
-use ecs_gateway_api::{ConnectConfig, v1};
-use ecs_sim::{AccountMode as SimMode, DiskSeed, SimConfig, StateDump};
-use k8s_openapi::{
-    api::{
-        core::v1::{PersistentVolume, PersistentVolumeClaim},
-        events::v1::Event,
-    },
-    apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition,
-};
+use ecs_gateway_api::v1;
+use ecs_sim::{AccountMode as SimMode, StateDump};
+use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim};
 use kube::{
-    Api, Client, CustomResourceExt,
-    api::{DeleteParams, ListParams, Patch, PatchParams, PostParams},
-    config::{KubeConfigOptions, Kubeconfig},
+    Api, Client,
+    api::{DeleteParams, Patch, PatchParams, PostParams},
 };
 use pvc_reconciler::{
     args::{AccountMode, ReconcilerArgs},
@@ -45,13 +29,26 @@ use snapshot_domain::{
     schedule::ScheduleZone,
 };
 use snapshot_k8s::{managed::DiskDrivers, vsp::VolumeSnapshotPolicy};
+use ssm_test_support::{
+    cloud_world::{
+        CloudOptions, CloudWorld, GatewayServer,
+        policies::{self, PolicySchedule},
+        seed,
+    },
+    fixtures::{self, BoundPvc},
+    kube_world::{self, KubeWorld},
+    waiting::{Poll, eventually},
+};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-pub const REGION: &str = "cn-hangzhou";
-pub const ZONE: &str = "cn-hangzhou-h";
+pub use ssm_test_support::cloud_world::{REGION, ZONE};
+pub use ssm_test_support::waiting::within;
+
 pub const CLUSTER: &str = "c-test";
-const DRIVER: &str = "diskplugin.csi.alibabacloud.com";
+
+/// How the waits poll: every 100 ms, for at most 20 s.
+const WAIT: Poll = Poll::new(Duration::from_millis(100), Duration::from_secs(20));
 
 /// Disk ID number `i` as seeded in the simulator.
 pub fn disk(i: usize) -> String {
@@ -65,28 +62,37 @@ pub struct Chain {
     pub client: Client,
     pub gateway: Arc<Gateway>,
     pub settings: ReconcilerArgs,
-    gateway_stop: CancellationToken,
+    /// Stops the gateway when the chain is dropped.
+    server: GatewayServer,
     controller: Option<(CancellationToken, JoinHandle<()>)>,
 }
 
 impl Chain {
     /// Starts everything with `disks` detached ESSD disks (`d-0000`…) and the reconciler.
     pub async fn start(disks: usize, settings: ReconcilerArgs) -> Self {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let _ = tracing_subscriber::fmt()
-            .with_env_filter(std::env::var("TEST_LOG").unwrap_or_else(|_| "warn".into()))
-            .with_test_writer()
-            .try_init();
-        let ecs_sim = ecs_sim::spawn(sim_config(disks, settings.ecs_account_mode))
-            .await
-            .unwrap();
-        let (kube_sim, client) = kube().await;
-        install_crd(&client).await;
-        let (gateway_addr, gateway_stop) = gateway(&ecs_sim).await;
-        let config = ConnectConfig {
-            endpoint: format!("http://{gateway_addr}"),
+        ssm_test_support::init_process();
+        let ids: Vec<String> = (0..disks).map(disk).collect();
+        let mut options = CloudOptions {
+            sim: seed::detached(&ids),
+            ..CloudOptions::dev_mode()
+        };
+        options.sim.account.mode = match settings.ecs_account_mode {
+            AccountMode::Classic => SimMode::Classic,
+            AccountMode::Upgraded => SimMode::Upgraded,
+        };
+        let CloudWorld {
+            sim: ecs_sim,
+            gateway: server,
+        } = CloudWorld::start_with(options).await;
+        let KubeWorld {
+            sim: kube_sim,
+            client,
+        } = KubeWorld::start().await;
+        kube_world::install_vsp_crd(&client).await;
+
+        let config = ecs_gateway_api::ConnectConfig {
             connect_timeout: Some(Duration::from_secs(2)),
-            ..ConnectConfig::default()
+            ..server.connect_config(None)
         };
         let gateway = Arc::new(Gateway::from_config(config, Duration::from_secs(10)).unwrap());
         let mut chain = Self {
@@ -95,7 +101,7 @@ impl Chain {
             client,
             gateway,
             settings,
-            gateway_stop,
+            server,
             controller: None,
         };
         chain.start_controller();
@@ -194,42 +200,11 @@ impl Chain {
         panic!("the reconciler never stopped calling ECS");
     }
 
-    /// A PV `pv-<name>` of the disk driver (reclaim `policy`) for `disk`, and a bound PVC
+    /// A PV `pv-<name>` of the disk driver (reclaim `Retain`) for `disk`, and a bound PVC
     /// `default/<name>` with `labels`.
     pub async fn bound_pvc(&self, name: &str, disk: &str, labels: &[(&str, &str)]) {
-        let pvs: Api<PersistentVolume> = Api::all(self.client.clone());
-        let pv = serde_json::from_value(json!({
-            "apiVersion": "v1", "kind": "PersistentVolume",
-            "metadata": {"name": format!("pv-{name}")},
-            "spec": {
-                "capacity": {"storage": "40Gi"}, "accessModes": ["ReadWriteOnce"],
-                "persistentVolumeReclaimPolicy": "Retain",
-                "csi": {"driver": DRIVER, "volumeHandle": disk},
-                "claimRef": {"namespace": "default", "name": name},
-            },
-        }))
-        .unwrap();
-        pvs.create(&PostParams::default(), &pv).await.unwrap();
-
-        let labels: BTreeMap<&str, &str> = labels.iter().copied().collect();
-        let pvc = serde_json::from_value(json!({
-            "apiVersion": "v1", "kind": "PersistentVolumeClaim",
-            "metadata": {"name": name, "namespace": "default", "labels": labels},
-            "spec": {
-                "accessModes": ["ReadWriteOnce"], "volumeName": format!("pv-{name}"),
-                "resources": {"requests": {"storage": "40Gi"}},
-            },
-        }))
-        .unwrap();
-        self.pvcs()
-            .create(&PostParams::default(), &pvc)
-            .await
-            .unwrap();
-        let bound = json!({"status": {"phase": "Bound"}});
-        self.pvcs()
-            .patch_status(name, &PatchParams::default(), &Patch::Merge(&bound))
-            .await
-            .unwrap();
+        let pvc = BoundPvc::new("default", name, disk).labels(labels);
+        pvc.create(&self.client).await;
     }
 
     /// Sets (`Some`) or removes (`None`) label `key` on PVC `name`.
@@ -257,16 +232,7 @@ impl Chain {
 
     /// Creates a weekly VSP selecting `app=<app>`.
     pub async fn create_vsp(&self, name: &str, app: &str) -> VolumeSnapshotPolicy {
-        let vsp = serde_json::from_value(json!({
-            "apiVersion": "storage.alibabacloud.com/v1beta1",
-            "kind": "VolumeSnapshotPolicy",
-            "metadata": {"name": name},
-            "spec": {
-                "pvcSelector": {"matchLabels": {"app": app}},
-                "snapshotSchedule": {"repeatWeekdays": ["1"], "timePoints": ["2"]},
-            },
-        }))
-        .unwrap();
+        let vsp = fixtures::from_json(fixtures::vsp_json(name, fixtures::weekly_spec(app)));
         self.vsps()
             .create(&PostParams::default(), &vsp)
             .await
@@ -303,61 +269,30 @@ impl Chain {
 
     /// Applies `policy` to `disks` behind the reconciler's back.
     pub async fn apply(&self, policy: &str, disks: &[String]) {
-        let request = v1::ApplyAutoSnapshotPolicyRequest {
-            region_id: REGION.into(),
-            auto_snapshot_policy_id: policy.into(),
-            disk_ids: disks.to_vec(),
-        };
-        self.gateway
-            .client()
-            .apply_auto_snapshot_policy(request)
-            .await
-            .unwrap();
+        policies::apply(&self.gateway.client(), policy, disks).await;
     }
 
     /// Cancels `policy` on `disks` behind the reconciler's back.
     pub async fn cancel(&self, policy: &str, disks: &[String]) {
-        let request = v1::CancelAutoSnapshotPolicyRequest {
-            region_id: REGION.into(),
-            auto_snapshot_policy_id: policy.into(),
-            disk_ids: disks.to_vec(),
-        };
-        self.gateway
-            .client()
-            .cancel_auto_snapshot_policy(request)
-            .await
-            .unwrap();
+        policies::cancel(&self.gateway.client(), policy, disks).await;
     }
 
+    /// A weekly policy named `name` with `tags`; returns its ID.
     async fn create_policy(&self, name: &str, tags: Vec<v1::Tag>) -> String {
-        let request = v1::CreateAutoSnapshotPolicyRequest {
-            region_id: REGION.into(),
-            name: name.into(),
-            time_points: vec![2],
-            repeat_weekdays: vec![1],
-            retention_days: 7,
-            tags,
-        };
-        let answer = self
-            .gateway
-            .client()
-            .create_auto_snapshot_policy(request)
-            .await;
-        answer.unwrap().into_inner().auto_snapshot_policy_id
+        let client = self.gateway.client();
+        policies::create(&client, name, PolicySchedule::weekly(), tags).await
     }
 
-    /// Waits until `check` holds for the ECS state (or panics with it after 20s).
+    /// Waits until `check` holds for the ECS state (or panics with its disks after 20s).
     pub async fn wait_ecs(&self, what: &str, check: impl Fn(&StateDump) -> bool) -> StateDump {
-        let mut last = None;
-        for _ in 0..200 {
+        eventually(what, WAIT, async || {
             let state = self.ecs().await;
-            if check(&state) {
-                return state;
+            match check(&state) {
+                true => ControlFlow::Break(state),
+                false => ControlFlow::Continue(state.disks),
             }
-            last = Some(state.disks);
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("timed out waiting for {what}; last disks: {last:#?}");
+        })
+        .await
     }
 
     /// Waits until `disk` carries exactly `policies` (in any order).
@@ -381,142 +316,21 @@ impl Chain {
         what: &str,
         check: impl Fn(&VolumeSnapshotPolicy) -> bool,
     ) -> VolumeSnapshotPolicy {
-        let mut last = None;
-        for _ in 0..200 {
-            if let Some(vsp) = self.vsps().get_opt(name).await.unwrap() {
-                if check(&vsp) {
-                    return vsp;
-                }
-                last = Some(vsp.status);
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("timed out waiting for {what}; last status: {last:#?}");
+        kube_world::wait_object(&self.vsps(), name, what, WAIT, check).await
     }
 
     /// Reasons of the Events about object `name` (any namespace), oldest first.
     pub async fn event_reasons(&self, name: &str) -> Vec<String> {
-        let events: Api<Event> = Api::all(self.client.clone());
-        let mut list: Vec<Event> = events
-            .list(&ListParams::default())
-            .await
-            .unwrap()
-            .items
-            .into_iter()
-            .filter(|e| e.regarding.as_ref().and_then(|r| r.name.as_deref()) == Some(name))
-            .collect();
-        list.sort_by_key(|e| e.event_time.as_ref().map(|t| t.0));
-        list.into_iter().filter_map(|e| e.reason).collect()
+        kube_world::event_reasons(&self.client, None, name).await
     }
 
     /// Waits until an Event with `reason` about `name` exists.
     pub async fn wait_event(&self, name: &str, reason: &str) {
-        for _ in 0..200 {
-            if self.event_reasons(name).await.iter().any(|r| r == reason) {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!(
-            "no {reason} event for {name}: {:?}",
-            self.event_reasons(name).await
-        );
+        kube_world::wait_event(&self.client, None, name, reason, WAIT).await;
     }
 
+    /// Kills the reconciler; the gateway stops when the chain is dropped.
     pub async fn stop(mut self) {
         self.kill_controller().await;
-        self.gateway_stop.cancel();
     }
-}
-
-/// Runs `f` with a deadline so a hung chain fails the test instead of CI.
-pub async fn within<F: Future>(seconds: u64, f: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(seconds), f)
-        .await
-        .expect("test took too long")
-}
-
-fn sim_config(disks: usize, mode: AccountMode) -> SimConfig {
-    let mut config = SimConfig {
-        regions: vec![REGION.into()],
-        ..SimConfig::default()
-    };
-    config.account.mode = match mode {
-        AccountMode::Classic => SimMode::Classic,
-        AccountMode::Upgraded => SimMode::Upgraded,
-    };
-    for i in 0..disks {
-        let seed: DiskSeed =
-            serde_json::from_value(json!({"id": disk(i), "zone_id": ZONE})).unwrap();
-        config.disks.push(seed);
-    }
-    config
-}
-
-async fn kube() -> (kube_sim::SimHandle, Client) {
-    let sim = kube_sim::spawn(kube_sim::Config::default()).await.unwrap();
-    let kubeconfig = Kubeconfig::from_yaml(&sim.kubeconfig).unwrap();
-    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
-        .await
-        .unwrap();
-    (sim, Client::try_from(config).unwrap())
-}
-
-async fn install_crd(client: &Client) {
-    let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
-    crds.create(&PostParams::default(), &VolumeSnapshotPolicy::crd())
-        .await
-        .unwrap();
-    let vsps: Api<VolumeSnapshotPolicy> = Api::all(client.clone());
-    for _ in 0..100 {
-        if vsps.list(&ListParams::default()).await.is_ok() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("the VolumeSnapshotPolicy CRD never became served");
-}
-
-async fn gateway(sim: &ecs_sim::SimHandle) -> (std::net::SocketAddr, CancellationToken) {
-    let metrics = GatewayMetrics::default();
-    let limits = LimitsConfig {
-        account_rate: 1000.0,
-        account_burst: 100,
-        default_action_rate: 1000.0,
-        action_rates: Default::default(),
-        ..LimitsConfig::default()
-    };
-    let retry = RetryConfig {
-        max_retries: 1,
-        min_delay: Duration::from_millis(10),
-        max_delay: Duration::from_millis(30),
-        throttled_min_delay: Duration::from_millis(10),
-    };
-    let scheduler = Arc::new(Scheduler::start(limits, metrics.clone()).unwrap());
-    let backend = LimitedEcs::new(ecs_client(sim), scheduler, retry, metrics.clone());
-    let auth = Arc::new(Authenticator::insecure_dev(metrics.clone()));
-    let service = GatewayService::new(Arc::new(backend), auth, REGION, metrics);
-
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let stop = CancellationToken::new();
-    let readiness = service_runtime::Readiness::new();
-    readiness.set(true);
-    let stopped = stop.clone().cancelled_owned();
-    tokio::spawn(ecs_gateway::server::serve(
-        listener, service, None, readiness, true, stopped,
-    ));
-    (addr, stop)
-}
-
-fn ecs_client(sim: &ecs_sim::SimHandle) -> EcsClient {
-    let credentials = Credentials::access_key(
-        ecs_sim::DEFAULT_ACCESS_KEY_ID,
-        ecs_sim::DEFAULT_ACCESS_KEY_SECRET,
-    )
-    .unwrap();
-    let mut config = ClientConfig::new(Endpoint::url(&sim.base_url()).unwrap());
-    config.request_timeout = Duration::from_secs(5);
-    config.read_timeout = Duration::from_secs(5);
-    EcsClient::new(config, Arc::new(StaticCredentials::new(credentials))).unwrap()
 }
