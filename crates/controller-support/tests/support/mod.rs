@@ -5,6 +5,8 @@
 //! not used by every test crate.
 #![allow(dead_code)]
 
+pub mod binary;
+
 use std::{
     future::Future,
     net::SocketAddr,
