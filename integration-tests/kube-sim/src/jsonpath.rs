@@ -112,12 +112,12 @@ impl Cursor {
     fn field_name(&mut self) -> String {
         let mut name = String::new();
         while let Some(c) = self.peek() {
-            if c == '\\' {
-                if let Some(escaped) = self.peek_at(1) {
-                    name.push(escaped);
-                    self.at += 2;
-                    continue;
-                }
+            if c == '\\'
+                && let Some(escaped) = self.peek_at(1)
+            {
+                name.push(escaped);
+                self.at += 2;
+                continue;
             }
             if ends_field(c) {
                 break;
