@@ -3,9 +3,9 @@
 
 mod common;
 
-use common::{Chain, DISKS, ready, uid, within};
+use common::{Chain, DISKS, owned_snapshots as owned, ready, uid, within};
 use ecs_gateway_api::v1::CreateSnapshotRequest;
-use ecs_sim::{Fault, FaultRule, StateDump};
+use ecs_sim::{Fault, FaultRule};
 use serde_json::json;
 use snapshot_k8s::vsp::{RepeatOnceSnapshotState as State, VolumeSnapshotPolicy};
 
@@ -34,22 +34,6 @@ fn job_state(vsp: &VolumeSnapshotPolicy) -> Vec<State> {
 fn finished(vsp: &VolumeSnapshotPolicy) -> bool {
     let job = vsp.status.as_ref().and_then(|s| s.repeat_once.as_ref());
     job.is_some_and(|j| j.finished)
-}
-
-/// Snapshots (tagged, or members of a tagged group) and groups of the VSP with `uid`.
-fn owned(state: &StateDump, uid: &str) -> (usize, usize) {
-    let tagged = |tags: &ecs_sim::Tags| tags.values().any(|v| v == uid);
-    let groups: Vec<_> = state.groups.iter().filter(|g| tagged(&g.tags)).collect();
-    let members: Vec<&str> = groups
-        .iter()
-        .flat_map(|g| g.snapshot_ids.iter().map(String::as_str))
-        .collect();
-    let snapshots = state
-        .snapshots
-        .iter()
-        .filter(|s| tagged(&s.snapshot.tags) || members.contains(&s.snapshot.id.as_str()))
-        .count();
-    (snapshots, groups.len())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -103,6 +87,18 @@ async fn three_disks_killed_twice_leave_exactly_one_group() {
             (3, 1),
             "exactly one group of three snapshots"
         );
+        // Kubernetes times have whole seconds.
+        let taken = state
+            .snapshots
+            .iter()
+            .map(|s| s.snapshot.creation_time)
+            .max();
+        assert_eq!(
+            status.last_snapshot_time.map(|t| t.0.as_second()),
+            taken.map(|t| t.as_second()),
+            "lastSnapshotTime is when ECS took the job's snapshots"
+        );
+        assert_eq!(status.next_snapshot_time, None);
         chain.wait_event("backup", "SnapshotsCompleted").await;
 
         // Neither a restart nor a new generation takes them again.
@@ -111,6 +107,45 @@ async fn three_disks_killed_twice_leave_exactly_one_group() {
             .await;
         chain.restart_controller().await;
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        assert_eq!(owned(&chain.ecs().await, &uid), (3, 1));
+        chain.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_twice_while_the_group_call_is_in_flight_leaves_exactly_one_group() {
+    within(60, async {
+        let mut chain = Chain::start().await;
+        // ECS answers CreateSnapshotGroup only after 1.5s: each kill lands while a call is in
+        // flight, and the call still goes through at ECS after its caller is gone.
+        let slow = FaultRule {
+            action: "CreateSnapshotGroup".into(),
+            fault: Fault::Latency { millis: 1500 },
+            probability: 1.0,
+            times: Some(3),
+        };
+        chain.ecs_sim.admin().set_faults(&[slow]).await.unwrap();
+        three_volumes(&chain).await;
+        let uid = uid(&chain.create_vsp("slow", once()).await);
+
+        chain
+            .wait_vsp("slow", "job planned", |v| job_state(v).len() == 3)
+            .await;
+        for _ in 0..2 {
+            tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+            chain.restart_controller().await;
+        }
+        chain
+            .wait_vsp("slow", "group started", |v| {
+                job_state(v).iter().all(|s| *s == State::Progressing)
+            })
+            .await;
+        chain.advance(120).await;
+        let vsp = chain.wait_vsp("slow", "job finished", finished).await;
+        assert!(job_state(&vsp).iter().all(|s| *s == State::Accomplished));
+        // Let any call still in flight land before counting.
+        tokio::time::sleep(std::time::Duration::from_millis(1600)).await;
         assert_eq!(owned(&chain.ecs().await, &uid), (3, 1));
         chain.stop().await;
     })
