@@ -100,6 +100,14 @@ pub async fn install_vsp_crd(client: &Client) {
     install_crd(client, &VolumeSnapshotPolicy::crd()).await;
 }
 
+/// Installs the `VolumeSnapshotPolicy` CRD file the Helm chart ships, so a suite tests against
+/// exactly what a cluster gets.
+pub async fn install_chart_vsp_crd(client: &Client) {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+    let path = Path::new(root).join(snapshot_k8s::crd::CHART_CRD_PATH);
+    install_crd_file(client, &path).await;
+}
+
 /// Installs the upstream VolumeSnapshot and VolumeSnapshotContent CRDs.
 pub async fn install_snapshot_crds(client: &Client) {
     for file in SNAPSHOT_CRD_FILES {

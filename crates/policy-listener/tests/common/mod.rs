@@ -6,7 +6,7 @@
 //! gateway's own tests' business. What stays here is the controller's wiring and the views of
 //! the VSP and ECS state the tests assert on.
 
-#![allow(dead_code, unused_imports)]
+#![allow(dead_code)]
 
 use std::{ops::ControlFlow, sync::Arc, time::Duration};
 
@@ -30,7 +30,7 @@ use policy_listener::{
 use snapshot_domain::{ecs_naming::ClusterId, schedule::ScheduleZone};
 use snapshot_k8s::{managed::DiskDrivers, vsp::VolumeSnapshotPolicy};
 use ssm_test_support::{
-    cloud_world::{CloudOptions, CloudWorld, GatewayServer},
+    cloud_world::{self, CloudOptions, CloudWorld, GatewayServer},
     fixtures::{self, BoundPvc},
     kube_world::{self, KubeWorld},
     waiting::{Poll, eventually},
@@ -38,8 +38,11 @@ use ssm_test_support::{
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-pub use ssm_test_support::cloud_world::{DISKS, INSTANCE, REGION, ZONE};
-pub use ssm_test_support::waiting::within;
+#[allow(unused_imports)] // Not every test binary uses every name.
+pub use ssm_test_support::{
+    cloud_world::{DISKS, INSTANCE, REGION, ZONE},
+    waiting::within,
+};
 
 pub const CLUSTER: &str = "c-test";
 
@@ -228,14 +231,7 @@ impl Chain {
 
     /// Waits until `check` holds for the ECS state.
     pub async fn wait_ecs(&self, what: &str, check: impl Fn(&StateDump) -> bool) -> StateDump {
-        eventually(what, WAIT, async || {
-            let state = self.ecs().await;
-            match check(&state) {
-                true => ControlFlow::Break(state),
-                false => ControlFlow::Continue(state),
-            }
-        })
-        .await
+        cloud_world::wait_state(&self.ecs_sim, what, WAIT, check).await
     }
 
     /// Reasons of the Events about VSP `name`, oldest first.

@@ -6,9 +6,9 @@
 //! fixtures and waits come from ssm-test-support; the reconciler's wiring and the views of ECS
 //! the tests assert on stay here.
 
-#![allow(dead_code, unused_imports)]
+#![allow(dead_code)]
 
-use std::{ops::ControlFlow, sync::Arc, time::Duration};
+use std::{sync::Arc, time::Duration};
 
 use controller_support::{backoff::BackoffConfig, events::EventPublisher, gateway::Gateway};
 use ecs_gateway_api::v1;
@@ -31,19 +31,22 @@ use snapshot_domain::{
 use snapshot_k8s::{managed::DiskDrivers, vsp::VolumeSnapshotPolicy};
 use ssm_test_support::{
     cloud_world::{
-        CloudOptions, CloudWorld, GatewayServer,
+        self, CloudOptions, CloudWorld, GatewayServer,
         policies::{self, PolicySchedule},
         seed,
     },
     fixtures::{self, BoundPvc},
     kube_world::{self, KubeWorld},
-    waiting::{Poll, eventually},
+    waiting::Poll,
 };
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-pub use ssm_test_support::cloud_world::{REGION, ZONE};
-pub use ssm_test_support::waiting::within;
+#[allow(unused_imports)] // Not every test binary uses every name.
+pub use ssm_test_support::{
+    cloud_world::{REGION, ZONE},
+    waiting::within,
+};
 
 pub const CLUSTER: &str = "c-test";
 
@@ -283,16 +286,9 @@ impl Chain {
         policies::create(&client, name, PolicySchedule::weekly(), tags).await
     }
 
-    /// Waits until `check` holds for the ECS state (or panics with its disks after 20s).
+    /// Waits until `check` holds for the ECS state (or panics with it after 20s).
     pub async fn wait_ecs(&self, what: &str, check: impl Fn(&StateDump) -> bool) -> StateDump {
-        eventually(what, WAIT, async || {
-            let state = self.ecs().await;
-            match check(&state) {
-                true => ControlFlow::Break(state),
-                false => ControlFlow::Continue(state.disks),
-            }
-        })
-        .await
+        cloud_world::wait_state(&self.ecs_sim, what, WAIT, check).await
     }
 
     /// Waits until `disk` carries exactly `policies` (in any order).

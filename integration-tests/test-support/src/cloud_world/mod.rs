@@ -13,9 +13,11 @@ pub mod options;
 pub mod policies;
 pub mod seed;
 
-use std::ops::Deref;
+use std::ops::{ControlFlow, Deref};
 
-use ecs_sim::SimHandle;
+use ecs_sim::{SimHandle, StateDump};
+
+use crate::waiting::{Poll, eventually};
 
 pub use gateway_server::GatewayServer;
 pub use options::{ADMIN, CloudOptions, CredentialsFactory, DEFAULT_ALLOW_LIST, READER};
@@ -58,4 +60,23 @@ impl Deref for CloudWorld {
     fn deref(&self) -> &GatewayServer {
         &self.gateway
     }
+}
+
+/// Waits until `check` holds for the simulator's state and returns that state; the failure
+/// message names `what` and shows the state last read.
+pub async fn wait_state(
+    sim: &SimHandle,
+    what: &str,
+    poll: Poll,
+    check: impl Fn(&StateDump) -> bool,
+) -> StateDump {
+    eventually(what, poll, async || {
+        let state = sim.admin().state().await;
+        let state = state.unwrap_or_else(|e| panic!("ecs-sim state cannot be read: {e}"));
+        match check(&state) {
+            true => ControlFlow::Break(state),
+            false => ControlFlow::Continue(state),
+        }
+    })
+    .await
 }
