@@ -28,7 +28,6 @@ RRSA = "ecsGateway.credentials"
 
 # (values, JSON pointer the message must name, words the message must contain)
 REFUSED = [
-    ({"region": "cn-hangzhou"}, "/clusterId", "minLength"),
     (_with("clusterId", "Cluster_1"), "/clusterId", "does not match pattern"),
     (_with("clusterId", "c" * 41), "/clusterId", "maxLength"),
     (_with("region", "Hangzhou"), "/region", "does not match pattern"),
@@ -93,7 +92,50 @@ def test_wrong_values_are_refused_with_the_key_named(chart, values, pointer, wor
 def test_install_refuses_what_the_schema_refuses(chart):
     """render applies the schema the way `helm install` does, not only validate_schema."""
     with pytest.raises(helm.HelmValuesError, match="/clusterId"):
-        chartkit.render(chart, {"region": "cn-hangzhou"})
+        chartkit.render(chart, _with("clusterId", "Cluster_1"))
+
+
+# (values, what the refusal must say): values-check.yaml words what the schema cannot.
+REFUSED_AT_RENDER = [
+    ({"region": "cn-hangzhou"},
+     "clusterId is required: set it to this cluster's ACK cluster ID, for example "
+     "--set clusterId=c0123456789abcdef"),
+    (_with("region", ""),
+     "region is required: set it to the Alibaba Cloud region of the cluster's disks, for "
+     "example --set region=cn-hangzhou"),
+    (_with("defaultTimeZone", "Asia/Shangai"),
+     'defaultTimeZone "Asia/Shangai" is not a time zone the services know: use an IANA name '
+     "such as Asia/Shanghai"),
+    (_with("defaultTimeZone", "UTC+8"), 'defaultTimeZone "UTC+8" is not a time zone'),
+]
+
+
+@pytest.mark.parametrize(("values", "words"), REFUSED_AT_RENDER,
+                         ids=[w.split(":")[0] for _, w in REFUSED_AT_RENDER])
+def test_missing_or_unknown_values_say_what_to_set(chart, values, words):
+    with pytest.raises(helm.HelmRenderError) as refused:
+        chartkit.render(chart, values)
+
+    assert words in str(refused.value), str(refused.value)
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Berlin", "America/Argentina/Buenos_Aires",
+                                  "Etc/GMT-14", "asia/shanghai"])
+def test_zones_the_services_know_are_accepted_in_any_case(chart, zone):
+    """Like the services' lookup (jiff's bundled tzdb), the check ignores case."""
+    rendered = chartkit.render(chart, _with("defaultTimeZone", zone))
+    args = dict(chartkit.pod_specs(rendered))["policy-listener"]["containers"][0]["args"]
+    assert f"--default-time-zone={zone}" in args
+
+
+def test_the_zone_list_ships_with_the_chart():
+    """files/time-zones.txt must be packaged (.helmignore) and hold one zone per line; the
+    walkthrough crate's chart_time_zones test keeps it equal to the binaries' list."""
+    zones = (chartkit.CHART_DIR / "files" / "time-zones.txt").read_text().splitlines()
+    assert "Asia/Shanghai" in zones and "UTC" in zones
+    assert zones == sorted(set(zones)) and all(z and " " not in z for z in zones)
+    ignored = (chartkit.CHART_DIR / ".helmignore").read_text().splitlines()
+    assert not any(p.strip() in ("files/", "files", "*.txt") for p in ignored)
 
 
 def test_gateway_port_must_not_clash_with_the_admin_port(chart):
