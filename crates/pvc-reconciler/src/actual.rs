@@ -12,18 +12,22 @@ pub struct ActualDisk {
     pub exists: bool,
     /// Policies of this cluster on the disk (tagged with its cluster ID).
     pub ours: BTreeSet<String>,
-    /// A policy on the disk that this cluster did not create. ECS's DescribeDisks reports one
-    /// policy per disk, so on upgraded accounts further foreign policies may be unseen.
-    pub foreign: Option<String>,
+    /// Policies on the disk that this cluster did not create: at most one on classic
+    /// accounts (from DescribeDisks), every one on upgraded accounts (from the policy
+    /// associations, since DescribeDisks reports only one policy per disk).
+    pub foreign: BTreeSet<String>,
 }
 
 impl ActualDisk {
-    /// A disk ECS knows, carrying `ours` and possibly a `foreign` policy.
-    pub fn present(ours: impl IntoIterator<Item = String>, foreign: Option<String>) -> Self {
+    /// A disk ECS knows, carrying `ours` and the `foreign` policies.
+    pub fn present(
+        ours: impl IntoIterator<Item = String>,
+        foreign: impl IntoIterator<Item = String>,
+    ) -> Self {
         Self {
             exists: true,
             ours: ours.into_iter().collect(),
-            foreign,
+            foreign: foreign.into_iter().collect(),
         }
     }
 
@@ -73,7 +77,7 @@ impl ActualCache {
         entry.exists = true;
         if mode == AccountMode::Classic {
             entry.ours.clear();
-            entry.foreign = None;
+            entry.foreign.clear();
         }
         entry.ours.insert(policy.to_owned());
     }
@@ -82,9 +86,7 @@ impl ActualCache {
     pub fn cancelled(&mut self, policy: &str, disk: &str) {
         if let Some(entry) = self.disks.get_mut(disk) {
             entry.ours.remove(policy);
-            if entry.foreign.as_deref() == Some(policy) {
-                entry.foreign = None;
-            }
+            entry.foreign.remove(policy);
         }
     }
 }
@@ -96,27 +98,29 @@ mod tests {
     #[test]
     fn calls_update_the_cache_per_account_mode() {
         let mut cache = ActualCache::default();
-        let foreign = Some("sp-x".to_owned());
+        let foreign = ["sp-x".to_owned(), "sp-y".to_owned()];
         cache.observe(
             "d-1".into(),
             ActualDisk::present(["sp-a".into()], foreign.clone()),
         );
-        cache.observe("d-2".into(), ActualDisk::present(["sp-a".into()], foreign));
+        let d2 = ActualDisk::present(["sp-a".into()], foreign.clone());
+        cache.observe("d-2".into(), d2);
+        let none = || Vec::<String>::new();
 
         cache.applied("sp-b", "d-1", AccountMode::Classic);
         assert_eq!(
             cache.get("d-1"),
-            Some(&ActualDisk::present(["sp-b".into()], None))
+            Some(&ActualDisk::present(["sp-b".into()], none()))
         );
         cache.applied("sp-b", "d-2", AccountMode::Upgraded);
-        let both = ActualDisk::present(["sp-a".into(), "sp-b".into()], Some("sp-x".into()));
+        let both = ActualDisk::present(["sp-a".into(), "sp-b".into()], foreign.clone());
         assert_eq!(cache.get("d-2"), Some(&both));
 
         cache.cancelled("sp-x", "d-2");
         cache.cancelled("sp-a", "d-2");
         assert_eq!(
             cache.get("d-2"),
-            Some(&ActualDisk::present(["sp-b".into()], None))
+            Some(&ActualDisk::present(["sp-b".into()], ["sp-y".to_owned()]))
         );
         cache.cancelled("sp-a", "d-unknown");
         assert!(!cache.contains("d-unknown"));

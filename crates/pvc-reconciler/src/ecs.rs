@@ -1,9 +1,12 @@
-//! The four gateway calls pvc-reconciler makes, each counted in the metrics.
+//! The gateway calls pvc-reconciler makes, each counted in the metrics.
 //!
 //! # Cost
 //! [`EcsDisks::describe`] costs one call per 100 disk IDs; [`EcsDisks::carrying`] one call per
-//! 500 disks carrying a policy; [`EcsDisks::owner_cluster`] one call per policy ID (callers
-//! cache the answer); [`EcsDisks::apply`] and [`EcsDisks::cancel`] one call per batch.
+//! 500 disks carrying a policy; [`EcsDisks::origin`] one call per policy ID (callers cache the
+//! answer); [`EcsDisks::apply`] and [`EcsDisks::cancel`] one call per batch. The association
+//! listings of upgraded accounts are in [`associations`].
+
+pub mod associations;
 
 use std::{
     collections::{BTreeMap, BTreeSet},
@@ -100,27 +103,11 @@ impl EcsDisks {
             .describe_auto_snapshot_policies(self.gateway.request(request))
             .await;
         let page = self.count(RPC, answer).map_err(|f| failure(RPC, *f))?;
-        let Some(policy) = page
+        let found = page
             .policies
-            .into_iter()
-            .find(|p| p.auto_snapshot_policy_id == policy_id)
-        else {
-            return Ok(PolicyOrigin::Gone);
-        };
-        let tags: Vec<EcsTag> = policy
-            .tags
-            .into_iter()
-            .map(|t| EcsTag {
-                key: t.key,
-                value: t.value,
-            })
-            .collect();
-        let ours = TaggedOwner::from_tags(&tags).is_some_and(|o| o.cluster_id == cluster_id);
-        Ok(if ours {
-            PolicyOrigin::ThisCluster
-        } else {
-            PolicyOrigin::Foreign
-        })
+            .iter()
+            .find(|p| p.auto_snapshot_policy_id == policy_id);
+        Ok(found.map_or(PolicyOrigin::Gone, |p| origin_of(p, cluster_id)))
     }
 
     /// Applies `batch.policy_id` to `batch.disk_ids` (one call).
@@ -191,6 +178,20 @@ impl EcsDisks {
                 Err(Box::new(failure))
             }
         }
+    }
+}
+
+/// Whether `policy`'s tags say the cluster `cluster_id` created it.
+fn origin_of(policy: &v1::AutoSnapshotPolicy, cluster_id: &str) -> PolicyOrigin {
+    let tags: Vec<EcsTag> = (policy.tags.iter())
+        .map(|t| EcsTag {
+            key: t.key.clone(),
+            value: t.value.clone(),
+        })
+        .collect();
+    match TaggedOwner::from_tags(&tags) {
+        Some(owner) if owner.cluster_id == cluster_id => PolicyOrigin::ThisCluster,
+        _ => PolicyOrigin::Foreign,
     }
 }
 

@@ -21,6 +21,24 @@ use crate::{
     plan::DiskState,
 };
 
+/// `(disk, policy)` pairs as one entry per disk, its policies joined (`sp-a, sp-b`): several
+/// Events of one reason about one PVC within minutes fold into one series that keeps only the
+/// first note, so each disk gets one note naming every policy found in the pass.
+fn by_disk(pairs: &[(String, String)]) -> BTreeMap<&str, String> {
+    let mut grouped: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (disk, policy) in pairs {
+        grouped.entry(disk).or_default().push(policy);
+    }
+    let named = |list: Vec<&str>| match list.len() {
+        1 => format!("ECS policy {}", list[0]),
+        _ => format!("ECS policies {}", list.join(", ")),
+    };
+    grouped
+        .into_iter()
+        .map(|(disk, p)| (disk, named(p)))
+        .collect()
+}
+
 /// Field manager of pvc-reconciler's status writes.
 pub const FIELD_MANAGER: &str = "pvc-reconciler";
 /// The status fields pvc-reconciler owns.
@@ -109,9 +127,9 @@ impl Announcer<'_> {
     fn notes(&self, report: &PassReport) -> Vec<Note> {
         let mut notes: Vec<Note> = report.applied.iter().map(|c| self.applied(c)).collect();
         notes.extend(report.removed.iter().map(removed));
-        for (disk, foreign) in &report.taken_over {
+        for (disk, foreign) in by_disk(&report.taken_over) {
             let text = format!(
-                "foreign ECS policy {foreign} on disk {disk} was replaced or cancelled \
+                "foreign {foreign} on disk {disk}: replaced or cancelled \
                  (--take-over-foreign-policies)"
             );
             let reason = reasons::FOREIGN_POLICY_TAKEN_OVER;
@@ -125,11 +143,11 @@ impl Announcer<'_> {
             let reason = reasons::POLICY_CHANGE_REFUSED;
             notes.push(Note::pvc(disk, true, reason, "ApplyPolicy", text));
         }
-        for (disk, policy) in &report.new_foreign {
+        for (disk, policy) in by_disk(&report.new_foreign) {
             let text = format!(
-                "disk {disk} carries ECS policy {policy}, which this cluster did not create; it \
-                 is left alone (start pvc-reconciler with --take-over-foreign-policies to \
-                 replace it)"
+                "disk {disk} carries {policy}, which this cluster did not create: left alone \
+                 (start pvc-reconciler with --take-over-foreign-policies to replace or cancel \
+                 foreign policies)"
             );
             notes.push(Note::pvc(disk, true, reasons::FOREIGN_POLICY, "Skip", text));
         }
@@ -317,6 +335,19 @@ mod tests {
         desired::{Claimant, DesiredDisk},
         plan::Want,
     };
+
+    #[test]
+    fn each_disk_gets_one_note_naming_all_its_policies() {
+        let pair = |d: &str, p: &str| (d.to_owned(), p.to_owned());
+        let pairs = [
+            pair("d-1", "sp-a"),
+            pair("d-2", "sp-c"),
+            pair("d-1", "sp-b"),
+        ];
+        let grouped = by_disk(&pairs);
+        assert_eq!(grouped["d-1"], "ECS policies sp-a, sp-b");
+        assert_eq!(grouped["d-2"], "ECS policy sp-c");
+    }
 
     #[test]
     fn status_counts_applied_winners_and_lists_lost_disks() {

@@ -18,20 +18,18 @@
 //! remembered, so the retry sees the same changes).
 
 mod execute;
+mod read;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use snapshot_domain::ecs_naming::ClusterId;
-use tracing::debug;
-
 use crate::{
     ReconcilerError,
-    actual::{ActualCache, ActualDisk},
-    args::AccountMode,
+    actual::ActualCache,
     desired::Desired,
     ecs::{EcsDisks, PolicyOrigin},
     plan::{DiskState, Plan, Rules, Want, plan},
 };
+use snapshot_domain::ecs_naming::ClusterId;
 
 /// A disk that got (or lost) a policy of ours.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,7 +66,7 @@ pub struct PassReport {
 /// What was already reported, so Events follow transitions, not passes.
 #[derive(Debug, Default)]
 struct Reported {
-    foreign: BTreeMap<String, String>,
+    foreign: BTreeMap<String, BTreeSet<String>>,
     missing: BTreeSet<String>,
     conflicts: BTreeSet<(String, String)>,
 }
@@ -147,128 +145,6 @@ impl Reconciler {
         report
     }
 
-    /// Reads every managed disk and every disk carrying one of our policies.
-    async fn read_full(
-        &mut self,
-        desired: &Desired,
-    ) -> Result<(BTreeSet<String>, BTreeSet<String>), ReconcilerError> {
-        let mut carrying: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        for policy in &desired.our_policy_ids {
-            for disk in self.ecs.carrying(policy).await? {
-                carrying.entry(disk).or_default().insert(policy.clone());
-            }
-        }
-        let scope: BTreeSet<String> = desired
-            .disks
-            .keys()
-            .chain(carrying.keys())
-            .cloned()
-            .collect();
-        let fresh = self.read(&scope, desired, Some(&carrying)).await?;
-
-        let drifted = fresh
-            .iter()
-            .filter(|(disk, now)| self.cache.get(disk).is_some_and(|before| before != *now))
-            .map(|(disk, _)| disk.clone())
-            .collect();
-        self.cache.replace(fresh);
-        Ok((scope, drifted))
-    }
-
-    /// Reads the disks whose wanted policy changed, or that were never read.
-    async fn read_changed(
-        &mut self,
-        desired: &Desired,
-        wants: &BTreeMap<String, Want>,
-    ) -> Result<(BTreeSet<String>, BTreeSet<String>), ReconcilerError> {
-        let last = self.last_wants.clone().unwrap_or_default();
-        let changed = |d: &String| wants.get(d) != last.get(d) || !self.cache.contains(d);
-        let scope: BTreeSet<String> = wants
-            .keys()
-            .chain(last.keys())
-            .filter(|d| changed(d))
-            .cloned()
-            .collect();
-        if scope.is_empty() {
-            return Ok((scope, BTreeSet::new()));
-        }
-        debug!(disks = scope.len(), "reading changed disks");
-
-        let fresh = self.read(&scope, desired, None).await?;
-        for (disk, actual) in fresh {
-            self.cache.observe(disk, actual);
-        }
-        Ok((scope, BTreeSet::new()))
-    }
-
-    /// DescribeDisks for `disks`; `carrying` is the exact list of our policies per disk when a
-    /// full read has it, else what ECS reports is merged with what the cache knows.
-    async fn read(
-        &mut self,
-        disks: &BTreeSet<String>,
-        desired: &Desired,
-        carrying: Option<&BTreeMap<String, BTreeSet<String>>>,
-    ) -> Result<BTreeMap<String, ActualDisk>, ReconcilerError> {
-        let ids: Vec<String> = disks.iter().cloned().collect();
-        let reported = self.ecs.describe(&ids).await?;
-        let mut fresh = BTreeMap::new();
-        for disk in disks {
-            let Some(policy) = reported.get(disk) else {
-                fresh.insert(disk.clone(), ActualDisk::missing());
-                continue;
-            };
-            let mut ours: BTreeSet<String> = match carrying {
-                Some(exact) => exact.get(disk).cloned().unwrap_or_default(),
-                None => self.known_ours(disk),
-            };
-            let mut foreign = None;
-            if !policy.is_empty() {
-                match self.origin(policy, desired).await? {
-                    PolicyOrigin::ThisCluster => {
-                        ours.insert(policy.clone());
-                    }
-                    PolicyOrigin::Foreign => foreign = Some(policy.clone()),
-                    PolicyOrigin::Gone => {}
-                }
-            }
-            if carrying.is_none() && self.rules.mode == AccountMode::Classic {
-                // One policy per disk: what ECS reports is all there is. (A full read lists
-                // ours exactly, which also repairs a mode setting that does not match the
-                // account.)
-                ours.retain(|p| p == policy);
-            }
-            fresh.insert(disk.clone(), ActualDisk::present(ours, foreign));
-        }
-        Ok(fresh)
-    }
-
-    fn known_ours(&self, disk: &str) -> BTreeSet<String> {
-        self.cache
-            .get(disk)
-            .map(|a| a.ours.clone())
-            .unwrap_or_default()
-    }
-
-    /// Whether `policy` is ours: recorded in a VSP status, or tagged with our cluster ID
-    /// (a policy whose VSP is gone). Answers other than "gone" are cached.
-    async fn origin(
-        &mut self,
-        policy: &str,
-        desired: &Desired,
-    ) -> Result<PolicyOrigin, ReconcilerError> {
-        if desired.our_policy_ids.contains(policy) {
-            return Ok(PolicyOrigin::ThisCluster);
-        }
-        if let Some(origin) = self.origins.get(policy) {
-            return Ok(origin.clone());
-        }
-        let origin = self.ecs.origin(policy, self.cluster.as_str()).await?;
-        if origin != PolicyOrigin::Gone {
-            self.origins.insert(policy.to_owned(), origin.clone());
-        }
-        Ok(origin)
-    }
-
     fn note_conflicts(&mut self, desired: &Desired, report: &mut PassReport) {
         let pairs: BTreeSet<(String, String)> = desired
             .disks
@@ -290,12 +166,12 @@ impl Reconciler {
         report: &mut PassReport,
     ) {
         for disk in scope {
-            let before = self.reported.foreign.remove(disk);
-            if let Some(policy) = plan.foreign_left.get(disk) {
-                if before.as_ref() != Some(policy) {
+            let before = self.reported.foreign.remove(disk).unwrap_or_default();
+            if let Some(policies) = plan.foreign_left.get(disk) {
+                for policy in policies.difference(&before) {
                     report.new_foreign.push((disk.clone(), policy.clone()));
                 }
-                self.reported.foreign.insert(disk.clone(), policy.clone());
+                self.reported.foreign.insert(disk.clone(), policies.clone());
             }
 
             let missing = plan.states.get(disk) == Some(&DiskState::Missing)

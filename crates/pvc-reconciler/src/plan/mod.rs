@@ -6,7 +6,8 @@
 //!   The same holds in both account modes, so a second VSP never stacks by accident.
 //! - Classic accounts (Apply replaces): a disk carrying another policy of ours is moved by one
 //!   Apply, no Cancel. Upgraded accounts (Apply adds): Apply the wanted policy first, then
-//!   Cancel every other policy of ours, so the disk is never left without one.
+//!   Cancel every other policy of ours, so the disk is never left without one; where the
+//!   disk is at ECS's limit of policies, the executor cancels first (`pass::execute`).
 //! - A policy this cluster did not create ("foreign") is never cancelled or replaced unless
 //!   the operator opted in ([`Rules::take_over`]). In classic mode it blocks our Apply (the
 //!   Apply would replace it); in upgraded mode ours is added next to it.
@@ -90,10 +91,10 @@ pub struct Plan {
     pub cancels: BTreeMap<String, BTreeSet<String>>,
     /// Disk → its state after the calls succeed.
     pub states: BTreeMap<String, DiskState>,
-    /// Disk → the foreign policy it carries and that is left alone (reported).
-    pub foreign_left: BTreeMap<String, String>,
-    /// Disk → the foreign policy that is replaced or cancelled (take-over).
-    pub taken_over: BTreeMap<String, String>,
+    /// Disk → the foreign policies it carries and that are left alone (reported).
+    pub foreign_left: BTreeMap<String, BTreeSet<String>>,
+    /// Disk → the foreign policies that are replaced or cancelled (take-over).
+    pub taken_over: BTreeMap<String, BTreeSet<String>>,
 }
 
 impl Plan {
@@ -121,9 +122,19 @@ impl Plan {
         let disks = self.cancels.entry(policy.to_owned()).or_default();
         disks.insert(disk.to_owned());
     }
+
+    /// The cancels planned for `disk`, as (policy, disk) pairs.
+    pub fn cancels_on(&self, disk: &str) -> Vec<(String, String)> {
+        let on_disk = self
+            .cancels
+            .iter()
+            .filter(|(_, disks)| disks.contains(disk));
+        on_disk.map(|(p, _)| (p.clone(), disk.to_owned())).collect()
+    }
 }
 
-fn batches(calls: &BTreeMap<String, BTreeSet<String>>) -> Vec<Batch> {
+/// Calls of one kind, grouped by policy, at most [`MAX_DISKS_PER_CALL`] disks each.
+pub fn batches(calls: &BTreeMap<String, BTreeSet<String>>) -> Vec<Batch> {
     let mut out = Vec::new();
     for (policy, disks) in calls {
         let disks: Vec<String> = disks.iter().cloned().collect();
@@ -187,12 +198,13 @@ fn classic(
     actual: &ActualDisk,
     take_over: bool,
 ) -> DiskState {
-    if let Some(foreign) = &actual.foreign {
+    if !actual.foreign.is_empty() {
+        let foreign = actual.foreign.clone();
         if !take_over {
-            plan.foreign_left.insert(disk.to_owned(), foreign.clone());
+            plan.foreign_left.insert(disk.to_owned(), foreign);
             return DiskState::Foreign;
         }
-        plan.taken_over.insert(disk.to_owned(), foreign.clone());
+        plan.taken_over.insert(disk.to_owned(), foreign);
         plan.apply(policy, disk);
         return DiskState::Applied;
     }
@@ -208,7 +220,9 @@ fn classic(
     DiskState::Applied
 }
 
-/// Several policies per disk: Apply adds, so every other policy of ours is cancelled.
+/// Several policies per disk: Apply adds, so every other policy of ours is cancelled. The
+/// Apply is planned first so the disk is never without a policy; a disk already at ECS's limit
+/// of policies refuses it, and the executor then runs the disk's cancels first.
 fn upgraded(
     plan: &mut Plan,
     disk: &str,
@@ -223,13 +237,18 @@ fn upgraded(
         plan.cancel(other, disk);
     }
 
-    if let Some(foreign) = &actual.foreign {
-        if take_over {
-            plan.taken_over.insert(disk.to_owned(), foreign.clone());
+    if actual.foreign.is_empty() {
+        return DiskState::Applied;
+    }
+    if take_over {
+        for foreign in &actual.foreign {
             plan.cancel(foreign, disk);
-        } else {
-            plan.foreign_left.insert(disk.to_owned(), foreign.clone());
         }
+        plan.taken_over
+            .insert(disk.to_owned(), actual.foreign.clone());
+    } else {
+        plan.foreign_left
+            .insert(disk.to_owned(), actual.foreign.clone());
     }
     DiskState::Applied
 }

@@ -8,6 +8,10 @@ fn rules(mode: AccountMode, take_over: bool) -> Rules {
     Rules { mode, take_over }
 }
 
+fn set(policies: &[&str]) -> BTreeSet<String> {
+    policies.iter().map(|p| p.to_string()).collect()
+}
+
 fn want(policy: &str) -> Want {
     Want::Policy(policy.to_owned())
 }
@@ -51,7 +55,8 @@ impl Account {
         calls
     }
 
-    /// What the reconciler sees: ours exactly (DescribeDisks by policy), one foreign at most.
+    /// What the reconciler sees: ours and foreign exactly (DescribeDisks by policy, and the
+    /// policy associations of each disk on upgraded accounts).
     fn observe(&self) -> BTreeMap<String, ActualDisk> {
         let ours: BTreeSet<&str> = OURS.into_iter().collect();
         self.0
@@ -63,7 +68,7 @@ impl Account {
                     .cloned();
                 let foreign = policies
                     .iter()
-                    .find(|p| !ours.contains(p.as_str()))
+                    .filter(|p| !ours.contains(p.as_str()))
                     .cloned();
                 (disk.clone(), ActualDisk::present(mine, foreign))
             })
@@ -104,7 +109,7 @@ fn the_winner_replaces_the_loser_once_and_then_nothing_moves_in_both_modes() {
 fn upgraded_mode_applies_before_it_cancels_and_never_stacks_two_of_ours() {
     let actual = BTreeMap::from([(
         "d-1".to_string(),
-        ActualDisk::present(["sp-loser".into(), "sp-winner".into()], None),
+        ActualDisk::present(["sp-loser".into(), "sp-winner".into()], set(&[])),
     )]);
     let wants = BTreeMap::from([("d-1".to_string(), want("sp-winner"))]);
     let scope = ["d-1".to_string()];
@@ -137,7 +142,7 @@ fn foreign_policies_are_left_alone_unless_taken_over() {
         rules(AccountMode::Classic, false),
     );
     assert_eq!(plan.states["d-1"], DiskState::Foreign);
-    assert_eq!(plan.foreign_left["d-1"], "sp-hand");
+    assert_eq!(plan.foreign_left["d-1"], set(&["sp-hand"]));
 
     let mut upgraded = start.clone();
     converge(&mut upgraded, &wants, rules(AccountMode::Upgraded, false));
@@ -152,7 +157,7 @@ fn foreign_policies_are_left_alone_unless_taken_over() {
             &account.0.keys().cloned().collect::<Vec<_>>(),
             rules(mode, true),
         );
-        assert_eq!(plan.taken_over["d-1"], "sp-hand", "{mode:?}");
+        assert_eq!(plan.taken_over["d-1"], set(&["sp-hand"]), "{mode:?}");
         converge(&mut account, &wants, rules(mode, true));
         assert_eq!(account.policies("d-1"), ["sp-winner"], "{mode:?}");
         assert_eq!(
@@ -164,15 +169,45 @@ fn foreign_policies_are_left_alone_unless_taken_over() {
 }
 
 #[test]
+fn every_foreign_policy_of_an_upgraded_disk_is_reported_or_taken_over() {
+    let wants = BTreeMap::from([("d-1".to_string(), want("sp-winner"))]);
+    let start = Account::with(&[("d-1", &["sp-hand", "sp-tool", "sp-loser"])]);
+
+    let mut left = start.clone();
+    let plan = super::plan(
+        &wants,
+        &left.observe(),
+        &["d-1".to_string()],
+        rules(AccountMode::Upgraded, false),
+    );
+    assert_eq!(plan.foreign_left["d-1"], set(&["sp-hand", "sp-tool"]));
+    converge(&mut left, &wants, rules(AccountMode::Upgraded, false));
+    assert_eq!(left.policies("d-1"), ["sp-hand", "sp-tool", "sp-winner"]);
+
+    let mut taken = start.clone();
+    let plan = super::plan(
+        &wants,
+        &taken.observe(),
+        &["d-1".to_string()],
+        rules(AccountMode::Upgraded, true),
+    );
+    assert_eq!(plan.taken_over["d-1"], set(&["sp-hand", "sp-tool"]));
+    let cancels: BTreeSet<String> = plan.cancels_on("d-1").into_iter().map(|c| c.0).collect();
+    assert_eq!(cancels, set(&["sp-hand", "sp-loser", "sp-tool"]));
+    converge(&mut taken, &wants, rules(AccountMode::Upgraded, true));
+    assert_eq!(taken.policies("d-1"), ["sp-winner"]);
+}
+
+#[test]
 fn unselected_disks_lose_only_our_policies_and_pending_or_missing_disks_are_untouched() {
     let actual = BTreeMap::from([
         (
             "d-gone".to_string(),
-            ActualDisk::present(["sp-winner".into()], None),
+            ActualDisk::present(["sp-winner".into()], set(&[])),
         ),
         (
             "d-wait".to_string(),
-            ActualDisk::present(["sp-loser".into()], None),
+            ActualDisk::present(["sp-loser".into()], set(&[])),
         ),
         ("d-lost".to_string(), ActualDisk::missing()),
     ]);
@@ -208,12 +243,12 @@ fn calls_are_grouped_by_policy_and_cut_at_one_hundred_disks() {
         let disk = format!("d-{i:04}");
         let policy = if i < 230 { "sp-a" } else { "sp-b" };
         wants.insert(disk.clone(), want(policy));
-        actual.insert(disk.clone(), ActualDisk::present([], None));
+        actual.insert(disk.clone(), ActualDisk::present([], set(&[])));
     }
     for i in 0..120 {
         actual.insert(
             format!("d-old{i:03}"),
-            ActualDisk::present(["sp-a".into()], None),
+            ActualDisk::present(["sp-a".into()], set(&[])),
         );
     }
     let scope: Vec<String> = actual.keys().cloned().collect();
