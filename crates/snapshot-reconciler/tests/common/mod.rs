@@ -208,6 +208,7 @@ fn reconciler<C: SnapshotCatalog>(
     let executor = Executor::new(client.clone(), metrics.clone(), events);
     let settings = Settings {
         snapshot_class: CLASS.to_owned(),
+        default_deletion_policy: snapshot_k8s::upstream::DeletionPolicy::Delete,
         csi_drivers: vec![DRIVER.to_owned()],
         poll_interval: Duration::from_millis(50),
         full_resync_interval: Duration::from_secs(3600),
