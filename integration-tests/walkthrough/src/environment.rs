@@ -55,7 +55,8 @@ pub struct Environment {
     pub kube: kube::Client,
     /// Service binaries that were not built and so not started.
     pub missing: Vec<String>,
-    services: Vec<Service>,
+    /// Every process in start order; [`crate::control`] kills and restarts them by name.
+    pub(crate) services: Vec<Service>,
 }
 
 impl Environment {
@@ -304,9 +305,10 @@ async fn start_component(
     ];
     let program = binaries::binary(component, component)?;
     let log_dir = kubeconfig.parent().unwrap_or(Path::new("."));
-    services.push(Service::spawn(component, &program, &args, &env, log_dir)?);
-
     let url = format!("http://{}/readyz", local.admin);
+    let service = Service::spawn(component, &program, &args, &env, log_dir)?;
+    services.push(service.with_ready_url(url.clone()));
+
     if process::wait_http_ok(&url, PROBE_TIMEOUT).await {
         return Ok(());
     }

@@ -55,6 +55,14 @@ pub enum WalkthroughError {
     #[error("ECS simulator: {0}")]
     Ecs(#[from] ecs_sim::Error),
 
+    /// A service was asked for by a name the environment did not start.
+    #[error("no service named {name} in the environment (it has: {known:?})")]
+    UnknownService { name: String, known: Vec<String> },
+
+    /// The state the scenario reached differs from what it must be; says what and how.
+    #[error("wrong end state: {0}")]
+    Mismatch(String),
+
     /// A condition the walkthrough waits for did not happen in time.
     #[error("timed out after {seconds}s waiting for {what}")]
     Timeout { what: String, seconds: u64 },

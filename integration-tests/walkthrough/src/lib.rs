@@ -13,8 +13,11 @@
 pub mod binaries;
 pub mod certs;
 pub mod chart;
+pub mod control;
+pub mod end_state;
 pub mod environment;
 mod error;
+pub mod faults;
 pub mod identities;
 pub mod kubectl;
 pub mod process;

@@ -1,5 +1,7 @@
 //! One service process: started with its output in a log file, killed when dropped, so a
-//! failing test or an interrupted demo leaves nothing running.
+//! failing test or an interrupted demo leaves nothing running. A service remembers how it was
+//! started, so the fault scenarios can kill it (SIGKILL, as a node or the OOM killer would) and
+//! start it again with the same flags, ports and environment, as a container restart does.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -9,16 +11,29 @@ use tokio::process::{Child, Command};
 
 use crate::WalkthroughError;
 
-/// A running child process and where its output goes.
+/// A child process, where its output goes and how to start it again.
 #[derive(Debug)]
 pub struct Service {
     pub name: String,
     pub log: PathBuf,
-    child: Child,
+    /// `GET` answers 2xx once the service is ready (its `/readyz`), when it has one.
+    pub ready_url: Option<String>,
+    /// How many times [`Service::restart`] started it again.
+    pub restarts: u32,
+    launch: Launch,
+    child: Option<Child>,
+}
+
+/// Everything needed to start the same process again.
+#[derive(Debug, Clone)]
+struct Launch {
+    program: PathBuf,
+    args: Vec<String>,
+    env: Vec<(String, String)>,
 }
 
 impl Service {
-    /// Starts `program args` with `env`, stdout and stderr appended to `log_dir/<name>.log`.
+    /// Starts `program args` with `env`, stdout and stderr written to `log_dir/<name>.log`.
     pub fn spawn(
         name: &str,
         program: &Path,
@@ -26,35 +41,78 @@ impl Service {
         env: &[(&str, String)],
         log_dir: &Path,
     ) -> Result<Self, WalkthroughError> {
+        let launch = Launch {
+            program: program.to_owned(),
+            args: args.to_vec(),
+            env: env
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect(),
+        };
         let log = log_dir.join(format!("{name}.log"));
-        let file =
-            std::fs::File::create(&log).map_err(WalkthroughError::io(format!("create {log:?}")))?;
-        let err_file = file
-            .try_clone()
-            .map_err(WalkthroughError::io("dup log file"))?;
-
-        let mut command = Command::new(program);
-        command
-            .args(args)
-            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-            .stdin(Stdio::null())
-            .stdout(Stdio::from(file))
-            .stderr(Stdio::from(err_file))
-            .kill_on_drop(true);
-        let child = command
-            .spawn()
-            .map_err(WalkthroughError::io(format!("start {program:?}")))?;
-        tracing::info!(service = name, pid = child.id(), "started");
+        let child = launch.start(name, &log, false)?;
         Ok(Self {
             name: name.to_owned(),
             log,
-            child,
+            ready_url: None,
+            restarts: 0,
+            launch,
+            child: Some(child),
         })
     }
 
-    /// Fails when the process has exited.
+    /// Sets the readiness URL [`Service::restart`] waits for.
+    pub fn with_ready_url(mut self, url: String) -> Self {
+        self.ready_url = Some(url);
+        self
+    }
+
+    /// The process ID while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().and_then(Child::id)
+    }
+
+    /// Whether a process is running (started and not killed by [`Service::stop`]).
+    pub fn is_running(&self) -> bool {
+        self.child.is_some()
+    }
+
+    /// Starts the process again with the same program, flags and environment, its output
+    /// appended to the same log, and waits for its readiness URL when it has one.
+    ///
+    /// # Errors
+    /// When it is still running, when it cannot be started, or when it is not ready within
+    /// `ready_timeout` (its log names why).
+    pub async fn restart(&mut self, ready_timeout: Duration) -> Result<(), WalkthroughError> {
+        if self.child.is_some() {
+            return Err(WalkthroughError::Unexpected {
+                from: self.name.clone(),
+                detail: "restart asked while it is still running; stop it first".to_owned(),
+            });
+        }
+        self.child = Some(self.launch.start(&self.name, &self.log, true)?);
+        self.restarts += 1;
+
+        let Some(url) = self.ready_url.clone() else {
+            return Ok(());
+        };
+        if wait_http_ok(&url, ready_timeout).await {
+            return Ok(());
+        }
+        self.check_alive()?;
+        Err(WalkthroughError::NotReady {
+            service: self.name.clone(),
+            seconds: ready_timeout.as_secs(),
+            log: self.log.clone(),
+        })
+    }
+
+    /// Fails when the process has exited on its own (not when [`Service::stop`] stopped it).
     pub fn check_alive(&mut self) -> Result<(), WalkthroughError> {
-        match self.child.try_wait() {
+        let Some(child) = self.child.as_mut() else {
+            return Ok(());
+        };
+        match child.try_wait() {
             Ok(None) => Ok(()),
             Ok(Some(status)) => Err(self.exited(status.to_string())),
             Err(err) => Err(self.exited(err.to_string())),
@@ -69,10 +127,15 @@ impl Service {
         }
     }
 
-    /// Kills the process and waits for it.
+    /// Kills the process with SIGKILL (no graceful shutdown, like a node failure or the OOM
+    /// killer) and waits until it is gone; a no-op when it is not running.
     pub async fn stop(&mut self) {
-        let _ = self.child.start_kill();
-        let _ = self.child.wait().await;
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
+        let _ = child.start_kill();
+        let _ = child.wait().await;
+        tracing::info!(service = self.name, "killed");
     }
 
     /// The last `lines` lines of the log.
@@ -80,6 +143,36 @@ impl Service {
         let text = std::fs::read_to_string(&self.log).unwrap_or_default();
         let all: Vec<&str> = text.lines().collect();
         all[all.len().saturating_sub(lines)..].join("\n")
+    }
+}
+
+impl Launch {
+    /// Spawns the process; `append` keeps the log of earlier runs (a restart).
+    fn start(&self, name: &str, log: &Path, append: bool) -> Result<Child, WalkthroughError> {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .write(true)
+            .append(append)
+            .truncate(!append)
+            .open(log)
+            .map_err(WalkthroughError::io(format!("create {log:?}")))?;
+        let err_file = file
+            .try_clone()
+            .map_err(WalkthroughError::io("dup log file"))?;
+
+        let mut command = Command::new(&self.program);
+        command
+            .args(&self.args)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null())
+            .stdout(Stdio::from(file))
+            .stderr(Stdio::from(err_file))
+            .kill_on_drop(true);
+        let child = command
+            .spawn()
+            .map_err(WalkthroughError::io(format!("start {:?}", self.program)))?;
+        tracing::info!(service = name, pid = child.id(), "started");
+        Ok(child)
     }
 }
 

@@ -77,6 +77,19 @@ pub fn restore_pvc_yaml(name: &str, snapshot: &str, size: &str) -> String {
     )
 }
 
+/// A pre-provisioned pair in `default` as a user writes one by hand: VolumeSnapshotContent
+/// `NAME` of `driver` for snapshot `handle`, and VolumeSnapshot `NAME` bound to it.
+pub fn pre_provisioned_yaml(name: &str, driver: &str, handle: &str) -> String {
+    format!(
+        "apiVersion: snapshot.storage.k8s.io/v1\nkind: VolumeSnapshotContent\nmetadata:\n  \
+         name: {name}\nspec:\n  deletionPolicy: Retain\n  driver: {driver}\n  source:\n    \
+         snapshotHandle: {handle}\n  volumeSnapshotRef:\n    name: {name}\n    namespace: \
+         default\n---\napiVersion: snapshot.storage.k8s.io/v1\nkind: VolumeSnapshot\nmetadata:\n  \
+         name: {name}\n  namespace: default\nspec:\n  source:\n    \
+         volumeSnapshotContentName: {name}\n"
+    )
+}
+
 /// Waits until PVC `default/name` is Bound and returns its PV's name.
 pub async fn wait_pvc_bound(env: &Environment, name: &str) -> Result<String, WalkthroughError> {
     let kubectl = env.kubectl.clone();
@@ -170,13 +183,21 @@ pub async fn advance(env: &Environment, seconds: u64) -> Result<usize, Walkthrou
 pub async fn summary_table(env: &Environment) -> Result<String, WalkthroughError> {
     let state = env.ecs.state().await?;
     let mut out = String::from("ECS automatic snapshot policies\n");
+    // Policy names carry the cluster ID and the VSP's name, so the column fits the longest.
+    let width = state
+        .policies
+        .iter()
+        .map(|p| p.name.len())
+        .max()
+        .unwrap_or(0)
+        .max(4);
     out += &format!(
-        "  {:<26} {:<36} {:<14} {:<12} {}\n",
+        "  {:<26} {:<width$} {:<14} {:<12} {}\n",
         "ID", "NAME", "HOURS(UTC+8)", "WEEKDAYS", "KEEP"
     );
     for p in &state.policies {
         out += &format!(
-            "  {:<26} {:<36} {:<14} {:<12} {}\n",
+            "  {:<26} {:<width$} {:<14} {:<12} {}\n",
             p.id,
             p.name,
             join(&p.time_points),

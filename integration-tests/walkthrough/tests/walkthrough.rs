@@ -7,6 +7,9 @@
 
 use std::time::Duration;
 
+use kube::api::{DynamicObject, Patch, PatchParams};
+use serde_json::json;
+use walkthrough::standins::{DISK_DRIVER, vs_resource, vsc_resource};
 use walkthrough::steps::{self, EXTRA_DISKS, FIXTURE_DISK, SCHEDULED_DISK};
 use walkthrough::{EnvOptions, Environment, WalkthroughError};
 
@@ -246,18 +249,70 @@ async fn restore(env: &mut Environment, snapshots: &[String]) -> Result<(), Walk
         "{disk} in ECS"
     );
 
+    restore_refusals(env).await
+}
+
+/// What the CSI provisioner refuses, each shown as it shows it: a `ProvisioningFailed` Event
+/// on the PVC, which stays `Pending`.
+async fn restore_refusals(env: &mut Environment) -> Result<(), WalkthroughError> {
+    let foreign = steps::pre_provisioned_yaml("foreign", "nasplugin.csi.example.com", "nas-1");
+    env.kubectl.apply_stdin(&foreign)?;
+    ready_as_its_driver_would(env, "foreign").await?;
+    let unready = steps::pre_provisioned_yaml("unready", DISK_DRIVER, "s-notinecs");
+    env.kubectl.apply_stdin(&unready)?;
+    env.kubectl
+        .apply_stdin(&steps::restore_pvc_yaml("other-driver", "foreign", "40Gi"))?;
+    env.kubectl
+        .apply_stdin(&steps::restore_pvc_yaml("not-ready", "unready", "40Gi"))?;
+
+    let refusals = [
+        ("too-small", "less than the size"),
+        ("no-such", "not found"),
+        ("other-driver", "nasplugin.csi.example.com is not"),
+        ("not-ready", "not ready to use"),
+    ];
     let kubectl = env.kubectl.clone();
-    let events = walkthrough::process::wait_for("refusal events", steps::REACTION, || async {
+    walkthrough::process::wait_for("refusal events", steps::REACTION, || async {
         let list = kubectl.get_json(&["events", "-n", "default"]).ok()?;
-        let text = list.to_string();
-        (text.contains("less than the size") && text.contains("not found")).then_some(text)
+        let items = list["items"].as_array()?;
+        let shown = |(pvc, text): &(&str, &str)| {
+            items.iter().any(|e| {
+                e["involvedObject"]["name"] == *pvc
+                    && e["reason"] == "ProvisioningFailed"
+                    && e["type"] == "Warning"
+                    && e["message"].as_str().is_some_and(|m| m.contains(text))
+            })
+        };
+        refusals.iter().all(shown).then_some(())
     })
     .await?;
-    assert!(events.contains("ProvisioningFailed"));
-    for refused in ["too-small", "no-such"] {
+    for (refused, _) in refusals {
         let pvc = env.kubectl.get_json(&["pvc", refused, "-n", "default"])?;
         assert_eq!(pvc["status"]["phase"], "Pending", "{refused} stays pending");
+        assert!(
+            pvc["spec"]["volumeName"].is_null(),
+            "{refused} has no volume"
+        );
     }
+    Ok(())
+}
+
+/// The status another driver's snapshotter would give its pre-provisioned pair: bound, ready.
+async fn ready_as_its_driver_would(env: &Environment, name: &str) -> Result<(), WalkthroughError> {
+    let size = 25u64 << 30;
+    let content = json!({"status": {"snapshotHandle": "nas-1", "readyToUse": true,
+        "restoreSize": size}});
+    let contents = kube::Api::<DynamicObject>::all_with(env.kube.clone(), &vsc_resource());
+    contents
+        .patch_status(name, &PatchParams::default(), &Patch::Merge(content))
+        .await?;
+    let snapshot = json!({"status": {"boundVolumeSnapshotContentName": name,
+        "readyToUse": true, "restoreSize": "25Gi"}});
+    let snapshots =
+        kube::Api::<DynamicObject>::namespaced_with(env.kube.clone(), "default", &vs_resource());
+    snapshots
+        .patch_status(name, &PatchParams::default(), &Patch::Merge(snapshot))
+        .await?;
     Ok(())
 }
 

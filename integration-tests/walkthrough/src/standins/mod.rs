@@ -38,7 +38,8 @@ pub(crate) fn resource(group: &str, version: &str, kind: &str, plural: &str) -> 
     ApiResource::from_gvk_with_plural(&gvk, plural)
 }
 
-pub(crate) fn vs_resource() -> ApiResource {
+/// `snapshot.storage.k8s.io/v1` VolumeSnapshot.
+pub fn vs_resource() -> ApiResource {
     resource(
         "snapshot.storage.k8s.io",
         "v1",
@@ -47,7 +48,8 @@ pub(crate) fn vs_resource() -> ApiResource {
     )
 }
 
-pub(crate) fn vsc_resource() -> ApiResource {
+/// `snapshot.storage.k8s.io/v1` VolumeSnapshotContent (cluster-scoped).
+pub fn vsc_resource() -> ApiResource {
     let kind = "VolumeSnapshotContent";
     resource(
         "snapshot.storage.k8s.io",
