@@ -5,9 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bin=target/debug/ssm-demo
+# Cargo puts the binaries under CARGO_TARGET_DIR when it is set; ssm-demo finds the other
+# binaries next to itself.
+bin="${CARGO_TARGET_DIR:-target}/debug/ssm-demo"
 if [[ ! -x "$bin" ]]; then
-  echo "demo: $bin is missing; run 'make demo' (it builds everything first)" >&2
+  echo "demo: $bin is missing; 'make demo' builds it (or: cargo build --workspace --bins)" >&2
   exit 1
 fi
 if ! command -v "${KUBECTL:-kubectl}" >/dev/null; then
