@@ -1,5 +1,6 @@
 //! kubectl's typed-client commands, which send protobuf bodies from kubectl 1.32 on (JSON
-//! before): `create configmap|secret|namespace|serviceaccount` and `auth can-i`.
+//! before): `create configmap|secret|namespace|serviceaccount|clusterrole|rolebinding|token`
+//! and `auth can-i`.
 
 mod kubectl_support;
 
@@ -88,6 +89,52 @@ async fn typed_client_commands_create_and_ask() {
         let answer = String::from_utf8_lossy(&refused.stdout);
         assert_eq!(answer.trim(), "no", "{bin}");
         assert_eq!(refused.status.code(), Some(1), "{bin}");
+
+        let role = [
+            "create",
+            "clusterrole",
+            "reader",
+            "--verb=get,list",
+            "--resource=secrets",
+        ];
+        k.ok(&role, None).await;
+        let aggregate = [
+            "create",
+            "clusterrole",
+            "all-readers",
+            "--aggregation-rule=reads=yes",
+        ];
+        k.ok(&aggregate, None).await;
+        k.ok(&["label", "clusterrole", "reader", "reads=yes"], None)
+            .await;
+        let rules = [
+            "get",
+            "clusterrole",
+            "all-readers",
+            "-o",
+            "jsonpath={.rules[0].resources}",
+        ];
+        assert_eq!(k.ok(&rules, None).await, r#"["secrets"]"#, "{bin}");
+        let bind = ["create", "rolebinding", "robot-reads", "-n", "team"];
+        let to = ["--clusterrole=all-readers", "--serviceaccount=team:robot"];
+        k.ok(&[&bind[..], &to[..]].concat(), None).await;
+        let token = k
+            .ok(&["create", "token", "robot", "-n", "team"], None)
+            .await;
+        let as_robot = format!("--token={}", token.trim());
+        let robot_reads = [
+            "get", "secret", "creds", "-n", "team", "-o", "name", &as_robot,
+        ];
+        assert_eq!(
+            k.ok(&robot_reads, None).await.trim(),
+            "secret/creds",
+            "{bin}"
+        );
+        let robot_lists = ["get", "configmaps", "-n", "team", &as_robot];
+        assert!(
+            k.fails(&robot_lists, None).await.contains("(Forbidden)"),
+            "{bin}"
+        );
 
         let deploy = [
             "create",
