@@ -212,7 +212,8 @@ mod tests {
         assert_eq!(
             decoded,
             json!({"apiVersion": rbac_v1, "kind": "ClusterRole", "rules": [],
-                   "aggregationRule": {"clusterRoleSelectors": [{"matchLabels": {"reads": "yes"}}]}})
+                   "aggregationRule": {"clusterRoleSelectors": [
+                       {"matchLabels": {"reads": "yes"}}]}})
         );
     }
 
