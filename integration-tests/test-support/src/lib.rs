@@ -4,6 +4,8 @@
 //! - [`kube_world`]: kube-sim with a kube-rs client, CRD installation, Event queries;
 //! - [`cloud_world`]: ecs-sim seeded with instances and disks, and the real ecs-gateway in
 //!   front of it (mutual TLS or plain-text development mode) with clients to reach it;
+//! - [`controller_world`]: both, as a controller suite starts them (cluster with the VSP CRD,
+//!   cloud in development mode);
 //! - [`pki`]: a throwaway CA issuing server and client certificates;
 //! - [`fixtures`]: the Kubernetes objects tests create (bound PV/PVC pairs, policies);
 //! - [`waiting`]: bounded polling and deadlines, so a hung test fails instead of CI.
@@ -16,6 +18,7 @@
 //! with context is how a test reports a broken harness.
 
 pub mod cloud_world;
+pub mod controller_world;
 pub mod fixtures;
 pub mod kube_world;
 pub mod pki;

@@ -30,9 +30,10 @@ use policy_listener::{
 use snapshot_domain::{ecs_naming::ClusterId, schedule::ScheduleZone};
 use snapshot_k8s::{managed::DiskDrivers, vsp::VolumeSnapshotPolicy};
 use ssm_test_support::{
-    cloud_world::{self, CloudOptions, CloudWorld, GatewayServer},
+    cloud_world::{self, CloudOptions, GatewayServer},
+    controller_world::ControllerWorld,
     fixtures::{self, BoundPvc},
-    kube_world::{self, KubeWorld},
+    kube_world,
     waiting::{Poll, eventually},
 };
 use tokio::task::JoinHandle;
@@ -69,18 +70,14 @@ impl Chain {
 
     /// As [`Chain::start`], with the ECS clock starting at `clock_start`.
     pub async fn start_at(clock_start: Option<snapshot_domain::Timestamp>) -> Self {
-        ssm_test_support::init_process();
         let mut options = CloudOptions::dev_mode();
         options.sim.timing.clock_start = clock_start;
-        let CloudWorld {
-            sim: ecs_sim,
-            gateway,
-        } = CloudWorld::start_with(options).await;
-        let KubeWorld {
-            sim: kube_sim,
+        let ControllerWorld {
+            kube_sim,
             client,
-        } = KubeWorld::start().await;
-        kube_world::install_vsp_crd(&client).await;
+            ecs_sim,
+            gateway,
+        } = ControllerWorld::start(options).await;
 
         let now = ecs_sim.admin().now().await.unwrap();
         let mut chain = Self {

@@ -31,12 +31,13 @@ use snapshot_domain::{
 use snapshot_k8s::{managed::DiskDrivers, vsp::VolumeSnapshotPolicy};
 use ssm_test_support::{
     cloud_world::{
-        self, CloudOptions, CloudWorld, GatewayServer,
+        self, CloudOptions, GatewayServer,
         policies::{self, PolicySchedule},
         seed,
     },
+    controller_world::ControllerWorld,
     fixtures::{self, BoundPvc},
-    kube_world::{self, KubeWorld},
+    kube_world,
     waiting::Poll,
 };
 use tokio::task::JoinHandle;
@@ -73,7 +74,6 @@ pub struct Chain {
 impl Chain {
     /// Starts everything with `disks` detached ESSD disks (`d-0000`…) and the reconciler.
     pub async fn start(disks: usize, settings: ReconcilerArgs) -> Self {
-        ssm_test_support::init_process();
         let ids: Vec<String> = (0..disks).map(disk).collect();
         let mut options = CloudOptions {
             sim: seed::detached(&ids),
@@ -83,15 +83,12 @@ impl Chain {
             AccountMode::Classic => SimMode::Classic,
             AccountMode::Upgraded => SimMode::Upgraded,
         };
-        let CloudWorld {
-            sim: ecs_sim,
-            gateway: server,
-        } = CloudWorld::start_with(options).await;
-        let KubeWorld {
-            sim: kube_sim,
+        let ControllerWorld {
+            kube_sim,
             client,
-        } = KubeWorld::start().await;
-        kube_world::install_vsp_crd(&client).await;
+            ecs_sim,
+            gateway: server,
+        } = ControllerWorld::start(options).await;
 
         let config = ecs_gateway_api::ConnectConfig {
             connect_timeout: Some(Duration::from_secs(2)),
