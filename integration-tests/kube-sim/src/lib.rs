@@ -4,7 +4,8 @@
 //! It owns an in-memory object store with one resourceVersion counter and a bounded change
 //! history, discovery and OpenAPI documents, CRUD/patch/watch handlers for the built-in
 //! resources of one descriptor table and for custom resources defined by stored CRDs. It
-//! runs no controllers besides namespace termination and CRD establishment, and it must not
+//! runs no controllers besides namespace termination, CRD establishment and ClusterRole
+//! aggregation, and it must not
 //! depend on any product crate: it is test infrastructure the product is checked against.
 //!
 //! Start it in-process with [`spawn`], or as the `kube-sim` binary.
