@@ -33,8 +33,10 @@
 //!    not ready.
 //! 3. [`ControllerService::run`] joins leader election on the Lease, the first call to the API
 //!    server. The controller runs only while this replica leads ([`run_while_leader`]).
-//! 4. Shutdown stops the controller, releases the Lease and closes the admin port last, all
-//!    within the drain timeout.
+//! 4. Shutdown turns the replica not ready at once, stops the controller, then releases the
+//!    Lease (never before: a standby must not start while this leader still drains) and
+//!    closes the admin port last, all within the drain timeout. A controller that overruns
+//!    the drain timeout leaves the Lease to expire.
 //!
 //! # Readiness
 //! `/readyz` (and gRPC health) is ready from the moment leader election has started (the Lease
@@ -243,7 +245,9 @@ where
             controller,
         } = self;
 
-        let token = shutdown.token();
+        // The Lease outlives the controller: released only once the controller has stopped.
+        let release = CancellationToken::new();
+        let token = release.clone();
         let started = tokio::select! {
             biased;
             () = shutdown.triggered() => None,
@@ -266,6 +270,7 @@ where
             elect: leader.leader_elect,
             shutdown,
             readiness,
+            release,
         };
         running.lead_or_stand_by(election, controller, admin).await
     }
@@ -277,6 +282,8 @@ struct Running {
     elect: bool,
     shutdown: Shutdown,
     readiness: Readiness,
+    /// Stops the election and releases the Lease.
+    release: CancellationToken,
 }
 
 impl Running {
@@ -295,6 +302,7 @@ impl Running {
             elect,
             shutdown,
             readiness,
+            release,
         } = self;
         readiness.set(true);
         info!(service = name, leader = election.is_leader(), "ready");
@@ -322,6 +330,7 @@ impl Running {
                 if !work_done {
                     work.await;
                 }
+                release.cancel();
                 election.stopped().await;
                 admin.close().await
             })

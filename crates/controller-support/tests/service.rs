@@ -123,6 +123,12 @@ async fn probes_answer_while_the_controller_runs_and_shutdown_drains_it() {
         Some(200),
         "live while draining"
     );
+    let holder = sim.lease_holder("fake-controller").await;
+    assert_eq!(
+        holder.as_deref(),
+        Some("pod-a"),
+        "Lease kept until the controller stopped"
+    );
 
     running.await.unwrap().unwrap();
     assert!(
