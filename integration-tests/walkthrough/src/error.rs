@@ -55,6 +55,10 @@ pub enum WalkthroughError {
     #[error("ECS simulator: {0}")]
     Ecs(#[from] ecs_sim::Error),
 
+    /// An ECS OpenAPI call (what the CSI driver would make) failed.
+    #[error("ECS OpenAPI: {0}")]
+    EcsApi(#[from] ecs_client::Error),
+
     /// A service was asked for by a name the environment did not start.
     #[error("no service named {name} in the environment (it has: {known:?})")]
     UnknownService { name: String, known: Vec<String> },

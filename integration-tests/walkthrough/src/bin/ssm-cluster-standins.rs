@@ -41,6 +41,7 @@ async fn main() -> anyhow::Result<()> {
     } = Args::parse();
 
     let kube = walkthrough::environment::kube_client(&kubeconfig).await?;
+    let ecs_api = standins::ecs_api(&ecs_sim_url)?;
     let ecs = ecs_sim::AdminClient::new(ecs_sim_url);
     ecs.state().await?;
     if let Some(path) = ready_file {
@@ -48,7 +49,7 @@ async fn main() -> anyhow::Result<()> {
     }
     tracing::info!("stand-ins running");
 
-    let cluster = Cluster { kube, ecs };
+    let cluster = Cluster { kube, ecs, ecs_api };
     tokio::select! {
         () = standins::run(cluster, Duration::from_millis(interval_ms)) => {}
         _ = tokio::signal::ctrl_c() => {}

@@ -4,7 +4,9 @@
 //! - [`snapshot_binder`]: external-snapshotter's common controller and CSI snapshotter sidecar
 //!   for pre-provisioned contents: reads the snapshot from ECS (through the ECS simulator's
 //!   admin API, standing in for the CSI driver's `ListSnapshots`), sets the content's and the
-//!   `VolumeSnapshot`'s status (bound, `readyToUse`, `restoreSize`, `creationTime`).
+//!   `VolumeSnapshot`'s status (bound, `readyToUse`, `restoreSize`, `creationTime`); for a
+//!   `Delete` content whose `VolumeSnapshot` was deleted, deletes the content and then the ECS
+//!   snapshot (the CSI driver's `DeleteSnapshot`, through the ECS OpenAPI).
 //! - [`provisioner`]: the CSI external-provisioner with the disk driver, for a PVC whose
 //!   `dataSource` is a `VolumeSnapshot`: refuses what the real one refuses (snapshot not ready,
 //!   another driver's snapshot, a request smaller than the restore size) with a Warning Event
@@ -31,6 +33,21 @@ pub const DISK_DRIVER: &str = "diskplugin.csi.alibabacloud.com";
 pub struct Cluster {
     pub kube: kube::Client,
     pub ecs: ecs_sim::AdminClient,
+    /// The ECS OpenAPI, for what the CSI driver does there (`DeleteSnapshot`).
+    pub ecs_api: ecs_client::EcsClient,
+}
+
+/// A client of the ECS simulator's OpenAPI at `base_url`, signing with its default key.
+pub fn ecs_api(base_url: &str) -> Result<ecs_client::EcsClient, WalkthroughError> {
+    use ecs_client::credentials::{Credentials, StaticCredentials};
+
+    let credentials = Credentials::access_key(
+        ecs_sim::DEFAULT_ACCESS_KEY_ID,
+        ecs_sim::DEFAULT_ACCESS_KEY_SECRET,
+    )?;
+    let config = ecs_client::ClientConfig::new(ecs_client::Endpoint::url(base_url)?);
+    let provider = std::sync::Arc::new(StaticCredentials::new(credentials));
+    Ok(ecs_client::EcsClient::new(config, provider)?)
 }
 
 pub(crate) fn resource(group: &str, version: &str, kind: &str, plural: &str) -> ApiResource {
@@ -81,6 +98,6 @@ async fn pass(
 ) -> Result<(), WalkthroughError> {
     let state = cluster.ecs.state().await?;
     volume_binder::bind_all(&cluster.kube).await?;
-    snapshot_binder::bind_all(&cluster.kube, &state).await?;
+    snapshot_binder::bind_all(&cluster.kube, &cluster.ecs_api, &state).await?;
     provisioner.provision_all(cluster, &state).await
 }
