@@ -28,7 +28,9 @@ use snapshot_k8s::upstream::DeletionPolicy;
 use tracing::{error, info, warn};
 
 use crate::{
-    ReconcilerError, deletion,
+    ReconcilerError,
+    cache::Expectation,
+    deletion,
     events::Events,
     metrics::Metrics,
     objects::{CopySpec, FINALIZER_IMPORT_RECORD, content_resource, volume_snapshot_resource},
@@ -41,6 +43,15 @@ pub const CONCURRENT_WRITES: usize = 8;
 
 /// Most Events one pass publishes.
 pub const EVENTS_PER_PASS: usize = 50;
+
+/// The outcome of applying a plan.
+#[derive(Debug, Default)]
+pub struct Applied {
+    /// Actions that failed, or were held back because a protective patch failed.
+    pub failed: Vec<Action>,
+    /// What the caches will show of the writes that were made.
+    pub expected: Vec<Expectation>,
+}
 
 /// Writes plans; cheap to clone.
 #[derive(Clone)]
@@ -65,20 +76,19 @@ impl Executor {
         }
     }
 
-    /// Applies every action, [`CONCURRENT_WRITES`] at a time, protective patches first;
-    /// returns how many failed or were held back.
-    pub async fn apply(&self, actions: Vec<Action>) -> usize {
+    /// Applies every action, [`CONCURRENT_WRITES`] at a time, protective patches first.
+    pub async fn apply(&self, actions: Vec<Action>) -> Applied {
         let (protect, rest): (Vec<Action>, Vec<Action>) =
             actions.into_iter().partition(Action::protects);
-        let failed_protect = self.apply_all(protect, 0).await;
-        let unprotected: BTreeSet<&str> = failed_protect
+        let mut applied = self.apply_all(protect, 0).await;
+        let unprotected: BTreeSet<String> = applied
+            .failed
             .iter()
-            .filter_map(Action::snapshot_id)
+            .map(|a| a.snapshot_id().to_owned())
             .collect();
 
         let (held_back, rest): (Vec<Action>, Vec<Action>) = rest.into_iter().partition(|a| {
-            matches!(a, Action::Import { .. })
-                && a.snapshot_id().is_some_and(|id| unprotected.contains(id))
+            matches!(a, Action::Import { .. }) && unprotected.contains(a.snapshot_id())
         });
         for action in &held_back {
             warn!(
@@ -86,31 +96,48 @@ impl Executor {
                 "new copy held back: another copy could not be made Retain"
             );
         }
-        let failed = self.apply_all(rest, EVENTS_PER_PASS).await.len();
-        failed_protect.len() + held_back.len() + failed
+        let more = self.apply_all(rest, EVENTS_PER_PASS).await;
+        applied.failed.extend(more.failed);
+        applied.failed.extend(held_back);
+        applied.expected.extend(more.expected);
+        applied
     }
 
-    /// Applies `actions` concurrently; announces the first `announce` of them; returns the
-    /// ones that failed.
-    async fn apply_all(&self, actions: Vec<Action>, announce: usize) -> Vec<Action> {
-        stream::iter(actions.into_iter().enumerate())
-            .map(|(i, action)| async move {
-                match self.apply_one(action.clone(), i < announce).await {
-                    Ok(()) => None,
-                    Err(e) => {
-                        error!(error = %e, "write failed; retried on the next pass");
-                        self.metrics.write_failures.inc();
-                        Some(action)
+    /// Applies `actions` concurrently; announces the first `announce` of them.
+    async fn apply_all(&self, actions: Vec<Action>, announce: usize) -> Applied {
+        let results: Vec<Result<Vec<Expectation>, Action>> =
+            stream::iter(actions.into_iter().enumerate())
+                .map(|(i, action)| async move {
+                    match self.apply_one(action.clone(), i < announce).await {
+                        Ok(expected) => Ok(expected),
+                        Err(e) => {
+                            error!(error = %e, "write failed; retried on the next pass");
+                            self.metrics.write_failures.inc();
+                            Err(action)
+                        }
                     }
-                }
-            })
-            .buffer_unordered(CONCURRENT_WRITES)
-            .filter_map(std::future::ready)
-            .collect()
-            .await
+                })
+                .buffer_unordered(CONCURRENT_WRITES)
+                .collect()
+                .await;
+
+        let mut applied = Applied::default();
+        for result in results {
+            match result {
+                Ok(expected) => applied.expected.extend(expected),
+                Err(action) => applied.failed.push(action),
+            }
+        }
+        applied
     }
 
-    async fn apply_one(&self, action: Action, announce: bool) -> Result<(), ReconcilerError> {
+    /// Makes the action's writes; returns what the caches will show of them.
+    async fn apply_one(
+        &self,
+        action: Action,
+        announce: bool,
+    ) -> Result<Vec<Expectation>, ReconcilerError> {
+        let deleted = action.deleted();
         match action {
             Action::Import {
                 copy,
@@ -125,13 +152,18 @@ impl Executor {
                 namespace,
             } => {
                 self.delete_snapshot(&snapshot_id, &namespace, announce)
-                    .await
+                    .await?;
+                Ok(deleted.into_iter().collect())
             }
             Action::RemoveContent {
                 name,
                 deleting,
                 finalized,
-            } => self.remove_content(&name, deleting, finalized).await,
+                ..
+            } => {
+                self.remove_content(&name, deleting, finalized).await?;
+                Ok(deleted.into_iter().collect())
+            }
             Action::SetDeletionPolicy {
                 content, policy, ..
             } => self.set_deletion_policy(&content, policy).await,
@@ -142,16 +174,16 @@ impl Executor {
         &self,
         name: &str,
         policy: DeletionPolicy,
-    ) -> Result<(), ReconcilerError> {
+    ) -> Result<Vec<Expectation>, ReconcilerError> {
         let api: Api<DynamicObject> = Api::all_with(self.client.clone(), &content_resource());
         let policy = deletion::as_str(policy);
         let patch = json!({"spec": {"deletionPolicy": policy}});
         let patched = api
             .patch(name, &PatchParams::default(), &Patch::Merge(&patch))
             .await;
-        match patched {
-            Ok(_) => {}
-            Err(e) if is_status(&e, 404) => return Ok(()),
+        let patched = match patched {
+            Ok(patched) => patched,
+            Err(e) if is_status(&e, 404) => return Ok(Vec::new()),
             Err(source) => {
                 return Err(ReconcilerError::KubeWrite {
                     verb: "set the deletionPolicy of",
@@ -160,10 +192,10 @@ impl Executor {
                     source,
                 });
             }
-        }
+        };
         self.metrics.kube_writes.inc();
         info!(name, policy, "content deletionPolicy set");
-        Ok(())
+        Ok(Expectation::seen(&patched).into_iter().collect())
     }
 
     async fn import(
@@ -172,9 +204,10 @@ impl Executor {
         with_snapshot: bool,
         created_at: Timestamp,
         announce: bool,
-    ) -> Result<(), ReconcilerError> {
+    ) -> Result<Vec<Expectation>, ReconcilerError> {
         let name = copy.origin.volume_snapshot_name().to_owned();
         let ns = copy.namespace.as_str();
+        let mut expected = Vec::new();
         if with_snapshot {
             let api = self.snapshots(ns);
             let created = create(&api, &copy.volume_snapshot()?, "VolumeSnapshot").await;
@@ -186,28 +219,29 @@ impl Executor {
                     snapshot = name,
                     "target namespace does not exist; skipped"
                 );
-                return Ok(());
+                return Ok(expected);
             }
-            created?;
+            expected.extend(created?.as_ref().and_then(Expectation::seen));
             self.metrics.kube_writes.inc();
         }
 
         let contents: Api<DynamicObject> = Api::all_with(self.client.clone(), &content_resource());
-        create(&contents, &copy.content()?, "VolumeSnapshotContent").await?;
+        let created = create(&contents, &copy.content()?, "VolumeSnapshotContent").await?;
+        expected.extend(created.as_ref().and_then(Expectation::seen));
         self.metrics.kube_writes.inc();
         self.metrics.imported.inc();
         let lag = Timestamp::now().duration_since(created_at).as_secs_f64();
         self.metrics.import_lag.observe(lag.max(0.0));
         info!(namespace = ns, name, "snapshot imported");
         if !announce {
-            return Ok(());
+            return Ok(expected);
         }
 
         let note = format!("imported ECS snapshot {name} as a pre-provisioned VolumeSnapshot");
         self.events
             .on_snapshot(ns, &name, reasons::SNAPSHOT_IMPORTED, "Imported", note)
             .await;
-        Ok(())
+        Ok(expected)
     }
 
     async fn delete_snapshot(
@@ -257,14 +291,15 @@ impl Executor {
     }
 }
 
+/// Creates `object`; `None` when it already existed.
 async fn create(
     api: &Api<DynamicObject>,
     object: &DynamicObject,
     kind: &'static str,
-) -> Result<(), ReconcilerError> {
+) -> Result<Option<DynamicObject>, ReconcilerError> {
     match api.create(&PostParams::default(), object).await {
-        Ok(_) => Ok(()),
-        Err(e) if is_status(&e, 409) => Ok(()),
+        Ok(created) => Ok(Some(created)),
+        Err(e) if is_status(&e, 409) => Ok(None),
         Err(source) => Err(ReconcilerError::KubeWrite {
             verb: "create",
             kind,

@@ -2,23 +2,22 @@
 //! `full_resync_interval`, an incremental pass every `poll_interval` in between.
 //!
 //! # Flow of one pass
-//! 1. Read policies, PVCs, PVs and the managed `VolumeSnapshot`s and contents.
-//! 2. Ask ECS what is new (incremental) or what exists (full; also what is gone).
+//! 1. Read policies, PVCs, PVs and the managed `VolumeSnapshot`s and contents from the watch
+//!    caches ([`crate::cache`]; started on the first pass while leading), and the class.
+//! 2. Ask ECS what is new and whether the snapshots [`crate::expiry`] suspects still exist
+//!    (incremental), or what exists (full; also what is gone).
 //! 3. [`plan`](crate::plan::plan) the changes and [`apply`](crate::apply::Executor) them.
 //!
 //! # Caveats
-//! Every pass lists the managed objects and the PVCs/PVs from the API server; that is a few
-//! list calls per `poll_interval`, independent of ECS. A failed pass is retried at the next
+//! Kubernetes reads cost one LIST and one WATCH per kind when a replica starts leading, then
+//! one GET of the class per pass. A failed pass is retried at the next
 //! tick (no hot loop); a failed full pass is repeated until one succeeds, since only a full
 //! pass can tell what ECS deleted.
 
 use std::{sync::Arc, time::Duration};
 
-use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim};
-use kube::{
-    Api, Client,
-    api::{DynamicObject, ListParams},
-};
+use jiff::Timestamp;
+use kube::{Api, Client, api::DynamicObject};
 use tokio::{sync::watch, time::Instant};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, info};
@@ -28,11 +27,13 @@ use snapshot_k8s::upstream::DeletionPolicy;
 use crate::{
     ReconcilerError,
     apply::Executor,
+    cache::{ClusterCache, Expectation},
     deletion::{self, SingleCopyPolicy},
     discovery::Discovery,
     ecs::SnapshotCatalog,
+    expiry,
     metrics::Metrics,
-    objects::{self, HeldCopies, MANAGED_SELECTOR},
+    objects::HeldCopies,
     ownership::Ownership,
     plan::{self, Rules},
     policies,
@@ -73,6 +74,10 @@ pub struct Reconciler<C> {
     discovery: Discovery,
     /// The last pass's single-copy policy, so that a change is logged once.
     single_copy: Option<SingleCopyPolicy>,
+    /// Watch caches, started on the first pass while leading.
+    cache: Option<ClusterCache>,
+    /// What the last pass wrote, for the next read to wait for.
+    expected: Vec<Expectation>,
 }
 
 /// What one pass read from the cluster.
@@ -98,6 +103,8 @@ impl<C: SnapshotCatalog> Reconciler<C> {
             metrics,
             discovery: Discovery::default(),
             single_copy: None,
+            cache: None,
+            expected: Vec::new(),
         }
     }
 
@@ -135,7 +142,9 @@ impl<C: SnapshotCatalog> Reconciler<C> {
         let observation = if full {
             self.discovery.full_pass(&*self.catalog, &imported).await?
         } else {
-            self.discovery.incremental_pass(&*self.catalog).await?
+            let suspects = expiry::suspects(&held, &ownership, Timestamp::now());
+            let catalog = &*self.catalog;
+            self.discovery.incremental_pass(catalog, &suspects).await?
         };
         self.metrics.ecs_calls.inc_by(u64::from(observation.calls));
 
@@ -151,7 +160,12 @@ impl<C: SnapshotCatalog> Reconciler<C> {
             self.metrics.waiting.set(planned.waiting as i64);
         }
         let actions = planned.actions.len();
-        let failed_writes = self.executor.apply(planned.actions).await;
+        if let Some(cache) = &self.cache {
+            cache.forget_seen();
+        }
+        let applied = self.executor.apply(planned.actions).await;
+        let failed_writes = applied.failed.len();
+        self.expected = applied.expected;
         Ok(PassReport {
             full,
             ecs_calls: observation.calls,
@@ -162,56 +176,32 @@ impl<C: SnapshotCatalog> Reconciler<C> {
         })
     }
 
-    async fn read_cluster(&self) -> Result<ClusterView, ReconcilerError> {
-        let list = |what| move |source| ReconcilerError::KubeList { what, source };
-        let all = ListParams::default();
-        let managed = ListParams::default().labels(MANAGED_SELECTOR);
-        let client = &self.client;
+    async fn read_cluster(&mut self) -> Result<ClusterView, ReconcilerError> {
+        let client = self.client.clone();
+        let cache = self
+            .cache
+            .get_or_insert_with(|| ClusterCache::start(&client));
+        let read = cache.read(&self.expected).await?;
 
-        let vsps: Api<DynamicObject> = Api::all_with(client.clone(), &policies::api_resource());
-        let policies = vsps
-            .list(&all)
-            .await
-            .map_err(list("VolumeSnapshotPolicies"))?;
-        let pvcs = Api::<PersistentVolumeClaim>::all(client.clone())
-            .list(&all)
-            .await;
-        let pvcs = pvcs.map_err(list("PersistentVolumeClaims"))?;
-        let pvs = Api::<PersistentVolume>::all(client.clone())
-            .list(&all)
-            .await;
-        let pvs = pvs.map_err(list("PersistentVolumes"))?;
-
-        let snapshots: Api<DynamicObject> =
-            Api::all_with(client.clone(), &objects::volume_snapshot_resource());
-        let snapshots = snapshots
-            .list(&managed)
-            .await
-            .map_err(list("VolumeSnapshots"))?;
-        let contents: Api<DynamicObject> =
-            Api::all_with(client.clone(), &objects::content_resource());
-        let contents = contents
-            .list(&managed)
-            .await
-            .map_err(list("VolumeSnapshotContents"))?;
-
-        let classes: Api<DynamicObject> =
-            Api::all_with(client.clone(), &deletion::class_resource());
+        let classes: Api<DynamicObject> = Api::all_with(client, &deletion::class_resource());
         let class = classes
             .get_opt(&self.settings.snapshot_class)
             .await
-            .map_err(list("VolumeSnapshotClasses"))?;
+            .map_err(|source| ReconcilerError::KubeList {
+                what: "VolumeSnapshotClasses",
+                source,
+            })?;
 
         let ownership = Ownership::build(
-            policies::decode(policies.items),
-            &pvcs.items,
-            &pvs.items,
+            policies::decode(read.policies),
+            read.pvcs.iter().map(Arc::as_ref),
+            read.pvs.iter().map(Arc::as_ref),
             &self.settings.csi_drivers,
         );
         let fallback = self.settings.default_deletion_policy;
         Ok(ClusterView {
             ownership,
-            held: objects::index(&snapshots.items, &contents.items),
+            held: read.held,
             single_copy: SingleCopyPolicy::resolve(class.as_ref(), fallback),
         })
     }
@@ -230,6 +220,8 @@ impl<C: SnapshotCatalog> Reconciler<C> {
                 }
                 info!("no longer leading: standing by");
                 self.discovery = Discovery::default();
+                self.cache = None;
+                self.expected.clear();
             } else {
                 tokio::select! {
                     changed = leader.changed() => if changed.is_err() {

@@ -23,6 +23,11 @@ pub enum ReconcilerError {
         source: kube::Error,
     },
 
+    /// The watch caches did not complete their first list in time (CRD missing, no RBAC
+    /// permission to list or watch, API server unreachable).
+    #[error("the caches of {kinds} are not filled after {seconds}s; see the watch warnings")]
+    CacheNotReady { kinds: String, seconds: u64 },
+
     /// A write to the Kubernetes API failed.
     #[error("cannot {verb} {kind} {name}: {source}")]
     KubeWrite {

@@ -22,9 +22,13 @@
 
 use std::collections::BTreeMap;
 
+use jiff::Timestamp;
 use kube::api::{ApiResource, DynamicObject, GroupVersionKind};
 use serde_json::{Value, json};
-use snapshot_domain::imported::{LABEL_MANAGED_BY, LABEL_SNAPSHOT_ID, MANAGED_BY, SnapshotOrigin};
+use snapshot_domain::imported::{
+    ANNOTATION_CREATED_AT, ANNOTATION_POLICY, LABEL_MANAGED_BY, LABEL_SNAPSHOT_ID, MANAGED_BY,
+    SnapshotOrigin,
+};
 use snapshot_k8s::upstream::DeletionPolicy;
 
 use crate::{ReconcilerError, deletion};
@@ -129,11 +133,22 @@ pub struct HeldContent {
     pub deletion_policy: Option<DeletionPolicy>,
 }
 
+/// Where a held copy came from, as its annotations record it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldOrigin {
+    /// ECS creation time of the snapshot.
+    pub created: Timestamp,
+    /// The policy that took it.
+    pub policy: String,
+}
+
 /// What the cluster holds of one copy (snapshot ID, namespace).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Held {
     pub snapshot: Option<HeldSnapshot>,
     pub content: Option<HeldContent>,
+    /// From the content, else the `VolumeSnapshot`; `None` when neither records it.
+    pub origin: Option<HeldOrigin>,
 }
 
 /// Copies keyed by `(snapshot ID, namespace)`.
@@ -141,14 +156,19 @@ pub type HeldCopies = BTreeMap<(String, String), Held>;
 
 /// Indexes the managed objects; objects without both the managed-by and snapshot-ID labels
 /// are not the reconciler's and are left out.
-pub fn index(snapshots: &[DynamicObject], contents: &[DynamicObject]) -> HeldCopies {
+pub fn index<'a>(
+    snapshots: impl IntoIterator<Item = &'a DynamicObject>,
+    contents: impl IntoIterator<Item = &'a DynamicObject>,
+) -> HeldCopies {
     let mut held = HeldCopies::new();
     for vs in snapshots {
         let (Some(id), Some(ns)) = (snapshot_id(vs), vs.metadata.namespace.clone()) else {
             continue;
         };
         let terminating = vs.metadata.deletion_timestamp.is_some();
-        held.entry((id, ns)).or_default().snapshot = Some(HeldSnapshot { terminating });
+        let copy = held.entry((id, ns)).or_default();
+        copy.snapshot = Some(HeldSnapshot { terminating });
+        copy.origin = copy.origin.take().or_else(|| origin(vs));
     }
     for vsc in contents {
         let ns = vsc.data["spec"]["volumeSnapshotRef"]["namespace"].as_str();
@@ -156,7 +176,9 @@ pub fn index(snapshots: &[DynamicObject], contents: &[DynamicObject]) -> HeldCop
             continue;
         };
         let finalizers = vsc.metadata.finalizers.as_deref().unwrap_or_default();
-        held.entry((id, ns.to_owned())).or_default().content = Some(HeldContent {
+        let copy = held.entry((id, ns.to_owned())).or_default();
+        copy.origin = origin(vsc).or_else(|| copy.origin.take());
+        copy.content = Some(HeldContent {
             name: vsc.metadata.name.clone().unwrap_or_default(),
             terminating: vsc.metadata.deletion_timestamp.is_some(),
             finalized: finalizers.iter().any(|f| f == FINALIZER_IMPORT_RECORD),
@@ -166,6 +188,14 @@ pub fn index(snapshots: &[DynamicObject], contents: &[DynamicObject]) -> HeldCop
         });
     }
     held
+}
+
+fn origin(object: &DynamicObject) -> Option<HeldOrigin> {
+    let annotations = object.metadata.annotations.as_ref()?;
+    Some(HeldOrigin {
+        created: annotations.get(ANNOTATION_CREATED_AT)?.parse().ok()?,
+        policy: annotations.get(ANNOTATION_POLICY)?.clone(),
+    })
 }
 
 fn snapshot_id(object: &DynamicObject) -> Option<String> {

@@ -166,8 +166,15 @@ async fn deleting_the_only_copy_leaves_the_content_to_the_snapshotter_and_is_obe
         .await
         .unwrap();
     h.ecs.remove("s-1");
-    h.pass(true).await;
-    assert!(h.contents().get_opt("s-1.shop").await.unwrap().is_none());
+    let report = h.pass(false).await;
+    assert_eq!(
+        report.ecs_calls, 2,
+        "new snapshots, then the deleting copy by ID"
+    );
+    assert!(
+        h.contents().get_opt("s-1.shop").await.unwrap().is_none(),
+        "released by an incremental pass, not only the next full one"
+    );
     for full in [false, true] {
         h.pass(full).await;
     }

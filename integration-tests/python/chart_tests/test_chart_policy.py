@@ -272,12 +272,12 @@ EXPECTED_CLUSTER_RULES = {
         ("events.k8s.io", "events"): {"create", "patch"},
     },
     "snapshot-reconciler": {
-        ("storage.alibabacloud.com", "volumesnapshotpolicies"): {"list"},
-        ("", "persistentvolumeclaims"): {"list"},
-        ("", "persistentvolumes"): {"list"},
-        ("snapshot.storage.k8s.io", "volumesnapshots"): {"create", "list", "delete"},
+        ("storage.alibabacloud.com", "volumesnapshotpolicies"): {"list", "watch"},
+        ("", "persistentvolumeclaims"): {"list", "watch"},
+        ("", "persistentvolumes"): {"list", "watch"},
+        ("snapshot.storage.k8s.io", "volumesnapshots"): {"create", "list", "watch", "delete"},
         ("snapshot.storage.k8s.io", "volumesnapshotcontents"):
-            {"create", "list", "get", "patch", "delete"},
+            {"create", "list", "watch", "get", "patch", "delete"},
         ("snapshot.storage.k8s.io", "volumesnapshotclasses"): {"get"},
         ("events.k8s.io", "events"): {"create", "patch"},
     },

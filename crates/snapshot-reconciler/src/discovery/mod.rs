@@ -8,7 +8,8 @@
 //! - An **incremental pass** ([`Discovery::incremental_pass`]) lists the snapshots created
 //!   since the newest creation time seen (minus [`OVERLAP`], as ECS filters by the minute),
 //!   and asks by ID for the ones last seen `progressing`, so that a snapshot which finishes
-//!   after it was first listed is still noticed.
+//!   after it was first listed is still noticed, and for the suspects the caller names
+//!   ([`crate::expiry`]): those ECS does not return are reported gone.
 //!
 //! # Guarantees
 //! The number of gateway calls of an incremental pass follows the number of new and unfinished
@@ -32,7 +33,7 @@ pub const OVERLAP: SignedDuration = SignedDuration::from_mins(2);
 pub struct Observation {
     /// Snapshots listed by this pass (new, changed or, for a full pass, all).
     pub snapshots: Vec<EcsSnapshot>,
-    /// Snapshots confirmed gone from ECS (full passes only).
+    /// Snapshots confirmed gone from ECS (asked for by ID and not returned).
     pub gone: BTreeSet<String>,
     /// ECS calls the pass cost (pages of up to 100; a stream fetches its pages one call each).
     pub calls: u32,
@@ -88,10 +89,12 @@ impl Discovery {
         })
     }
 
-    /// Lists what is new or was unfinished; a full pass must have run first.
+    /// Lists what is new or was unfinished, and asks for `suspects` by ID; a full pass must
+    /// have run first.
     pub async fn incremental_pass(
         &mut self,
         catalog: &impl SnapshotCatalog,
+        suspects: &BTreeSet<String>,
     ) -> Result<Observation, ReconcilerError> {
         let Some(watermark) = self.watermark else {
             return Ok(Observation::default());
@@ -106,12 +109,21 @@ impl Discovery {
         let recheck: Vec<String> = self
             .unfinished
             .iter()
+            .chain(suspects)
+            .filter(|id| !by_id.contains_key(*id))
+            .cloned()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let mut gone: BTreeSet<String> = suspects
+            .iter()
             .filter(|id| !by_id.contains_key(*id))
             .cloned()
             .collect();
         if !recheck.is_empty() {
             calls += pages(recheck.len());
             for s in catalog.by_ids(&recheck).await? {
+                gone.remove(&s.snapshot_id);
                 by_id.insert(s.snapshot_id.clone(), s);
             }
         }
@@ -123,7 +135,7 @@ impl Discovery {
         self.unfinished = unfinished(&snapshots);
         Ok(Observation {
             snapshots,
-            gone: BTreeSet::new(),
+            gone,
             calls,
         })
     }

@@ -85,7 +85,7 @@ async fn incremental_sees_only_new_snapshots() {
     let mut discovery = Discovery::default();
     assert!(
         discovery
-            .incremental_pass(&catalog)
+            .incremental_pass(&catalog, &BTreeSet::new())
             .await
             .unwrap()
             .snapshots
@@ -100,7 +100,10 @@ async fn incremental_sees_only_new_snapshots() {
     catalog.put("s-new", "accomplished", "2026-12-02T00:00:00Z");
     catalog.calls.store(0, Ordering::SeqCst);
 
-    let inc = discovery.incremental_pass(&catalog).await.unwrap();
+    let inc = discovery
+        .incremental_pass(&catalog, &BTreeSet::new())
+        .await
+        .unwrap();
     // s-last is inside the overlap that covers ECS's minute precision.
     assert_eq!(ids(&inc), ["s-last", "s-new"]);
     assert_eq!(
@@ -119,14 +122,23 @@ async fn a_progressing_snapshot_is_seen_again_when_it_finishes() {
         .await
         .unwrap();
     catalog.put("s-slow", "progressing", "2026-12-02T00:00:00Z");
-    let first = discovery.incremental_pass(&catalog).await.unwrap();
+    let first = discovery
+        .incremental_pass(&catalog, &BTreeSet::new())
+        .await
+        .unwrap();
     assert_eq!(first.snapshots[0].status, "progressing");
 
     // Much newer snapshots move the watermark past s-slow's creation time.
     catalog.put("s-later", "accomplished", "2026-12-03T00:00:00Z");
-    discovery.incremental_pass(&catalog).await.unwrap();
+    discovery
+        .incremental_pass(&catalog, &BTreeSet::new())
+        .await
+        .unwrap();
     catalog.put("s-slow", "accomplished", "2026-12-02T00:00:00Z");
-    let done = discovery.incremental_pass(&catalog).await.unwrap();
+    let done = discovery
+        .incremental_pass(&catalog, &BTreeSet::new())
+        .await
+        .unwrap();
     let slow = done
         .snapshots
         .iter()
@@ -148,4 +160,31 @@ async fn gone_is_reported_only_after_a_check_by_id() {
     catalog.remove("s-kept");
     let full = discovery.full_pass(&catalog, &imported).await.unwrap();
     assert_eq!(full.gone.len(), 2);
+}
+
+#[tokio::test]
+async fn an_incremental_pass_reports_suspects_ecs_no_longer_has() {
+    let catalog = FakeCatalog::default();
+    catalog.put("s-old", "accomplished", "2026-11-01T00:00:00Z");
+    catalog.put("s-due", "accomplished", "2026-11-02T00:00:00Z");
+    let mut discovery = Discovery::default();
+    discovery
+        .full_pass(&catalog, &BTreeSet::new())
+        .await
+        .unwrap();
+    catalog.remove("s-due");
+    catalog.calls.store(0, Ordering::SeqCst);
+
+    let suspects: BTreeSet<String> = ["s-old", "s-due"].map(String::from).into();
+    let inc = discovery
+        .incremental_pass(&catalog, &suspects)
+        .await
+        .unwrap();
+    assert_eq!(inc.gone, ["s-due".to_owned()].into());
+    assert_eq!(ids(&inc), ["s-old"], "a suspect ECS still has is listed");
+    assert_eq!(
+        catalog.calls.load(Ordering::SeqCst),
+        2,
+        "new ones, then the suspects"
+    );
 }

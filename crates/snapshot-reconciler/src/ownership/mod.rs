@@ -60,22 +60,28 @@ pub struct Ownership {
     disks: BTreeMap<String, ManagedDisk>,
     scheduled: BTreeMap<String, DiskOwner>,
     once: BTreeMap<String, OnceRecord>,
+    /// `retentionDays` of every policy, by name.
+    retention: BTreeMap<String, i32>,
     default_driver: String,
 }
 
 impl Ownership {
     /// `drivers` lists the CSI drivers whose volumes are managed; the first is recorded on the
     /// copies of snapshots whose disk is no longer bound. Policies being deleted own nothing.
-    pub fn build(
+    pub fn build<'a>(
         policies: Vec<VolumeSnapshotPolicy>,
-        pvcs: &[PersistentVolumeClaim],
-        pvs: &[PersistentVolume],
+        pvcs: impl IntoIterator<Item = &'a PersistentVolumeClaim>,
+        pvs: impl IntoIterator<Item = &'a PersistentVolume>,
         drivers: &[String],
     ) -> Self {
         let disks = managed_disks(pvcs, pvs, drivers);
         let mut scheduled = Vec::new();
         let mut once = BTreeMap::new();
+        let mut retention = BTreeMap::new();
         for policy in policies.into_iter().map(Arc::new) {
+            if let Some(name) = &policy.metadata.name {
+                retention.insert(name.clone(), policy.retention_days());
+            }
             if policy.metadata.deletion_timestamp.is_some() {
                 continue;
             }
@@ -90,8 +96,14 @@ impl Ownership {
             scheduled: claims_per_disk(&disks, scheduled),
             disks,
             once,
+            retention,
             default_driver: drivers.first().cloned().unwrap_or_default(),
         }
+    }
+
+    /// `retentionDays` of policy `name` (-1: kept forever), if it exists.
+    pub fn retention_days(&self, name: &str) -> Option<i32> {
+        self.retention.get(name).copied()
     }
 
     /// The owner of `snapshot`, or `None` when no policy claims it.
@@ -207,13 +219,13 @@ fn claims_per_disk(
     owners
 }
 
-fn managed_disks(
-    pvcs: &[PersistentVolumeClaim],
-    pvs: &[PersistentVolume],
+fn managed_disks<'a>(
+    pvcs: impl IntoIterator<Item = &'a PersistentVolumeClaim>,
+    pvs: impl IntoIterator<Item = &'a PersistentVolume>,
     drivers: &[String],
 ) -> BTreeMap<String, ManagedDisk> {
     let volumes: BTreeMap<&str, (&str, &str)> = pvs
-        .iter()
+        .into_iter()
         .filter_map(|pv| {
             let csi = pv.spec.as_ref()?.csi.as_ref()?;
             let managed = drivers.contains(&csi.driver);

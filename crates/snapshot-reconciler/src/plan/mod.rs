@@ -32,6 +32,7 @@ use snapshot_k8s::upstream::DeletionPolicy;
 use tracing::warn;
 
 use crate::{
+    cache::Expectation,
     deletion,
     ecs::EcsSnapshot,
     objects::{CopySpec, Held, HeldCopies},
@@ -54,6 +55,8 @@ pub enum Action {
     },
     /// Delete a content (if not already deleting) and release its record finalizer.
     RemoveContent {
+        snapshot_id: String,
+        namespace: String,
         name: String,
         deleting: bool,
         finalized: bool,
@@ -61,6 +64,7 @@ pub enum Action {
     /// Patch the `deletionPolicy` of a live copy's content.
     SetDeletionPolicy {
         snapshot_id: String,
+        namespace: String,
         content: String,
         policy: DeletionPolicy,
     },
@@ -79,13 +83,34 @@ impl Action {
         )
     }
 
-    /// The ECS snapshot the action is about, when it names one.
-    pub fn snapshot_id(&self) -> Option<&str> {
+    /// The ECS snapshot the action is about.
+    pub fn snapshot_id(&self) -> &str {
         match self {
-            Action::Import { copy, .. } => Some(copy.origin.snapshot_id()),
+            Action::Import { copy, .. } => copy.origin.snapshot_id(),
             Action::DeleteSnapshot { snapshot_id, .. }
-            | Action::SetDeletionPolicy { snapshot_id, .. } => Some(snapshot_id),
-            Action::RemoveContent { .. } => None,
+            | Action::RemoveContent { snapshot_id, .. }
+            | Action::SetDeletionPolicy { snapshot_id, .. } => snapshot_id,
+        }
+    }
+
+    /// What the caches show once a delete is done (creates and patches are expected by the
+    /// version their response carries).
+    pub fn deleted(&self) -> Option<Expectation> {
+        match self {
+            Action::DeleteSnapshot {
+                snapshot_id,
+                namespace,
+            } => Some(Expectation::SnapshotDeleted {
+                key: (snapshot_id.clone(), namespace.clone()),
+            }),
+            Action::RemoveContent {
+                snapshot_id,
+                namespace,
+                ..
+            } => Some(Expectation::ContentRemoved {
+                key: (snapshot_id.clone(), namespace.clone()),
+            }),
+            Action::Import { .. } | Action::SetDeletionPolicy { .. } => None,
         }
     }
 }
@@ -187,7 +212,7 @@ fn copies(id: &str, targets: &[String], held: &HeldCopies) -> usize {
 
 /// Patches the contents of live copies of `id` whose policy differs from `policy`.
 fn set_policies(plan: &mut Plan, id: &str, held: &HeldCopies, policy: DeletionPolicy) {
-    for (_, copy) in held_of(id, held) {
+    for (namespace, copy) in held_of(id, held) {
         let (Some(vs), Some(content)) = (&copy.snapshot, &copy.content) else {
             continue;
         };
@@ -198,6 +223,7 @@ fn set_policies(plan: &mut Plan, id: &str, held: &HeldCopies, policy: DeletionPo
         }
         plan.actions.push(Action::SetDeletionPolicy {
             snapshot_id: id.to_owned(),
+            namespace: namespace.to_owned(),
             content: content.name.clone(),
             policy,
         });
@@ -264,6 +290,8 @@ fn remove(plan: &mut Plan, id: &str, namespace: &str, held: &Held) {
             namespace: namespace.to_owned(),
         }),
         (None, Some(c)) => plan.actions.push(Action::RemoveContent {
+            snapshot_id: id.to_owned(),
+            namespace: namespace.to_owned(),
             name: c.name.clone(),
             deleting: c.terminating,
             finalized: c.finalized,

@@ -85,6 +85,7 @@ fn held(id: &str, ns: &str, vs: Option<bool>, vsc: Option<bool>) -> HeldCopies {
             finalized: true,
             deletion_policy: Some(DeletionPolicy::Retain),
         }),
+        origin: None,
     };
     [((id.to_owned(), ns.to_owned()), copy)].into()
 }
@@ -255,6 +256,7 @@ fn live(ns: &str, policy: DeletionPolicy) -> ((String, String), Held) {
             finalized: true,
             deletion_policy: Some(policy),
         }),
+        origin: None,
     };
     (("s-1".to_owned(), ns.to_owned()), copy)
 }
