@@ -345,8 +345,8 @@ impl Running {
 }
 
 /// Resolves when the election's watch closes while electing; never when election is disabled
-/// (its watch is closed from the start, at `true`). Callers check shutdown first: the watch
-/// also closes after a normal shutdown.
+/// (its watch is closed from the start, at `true`). Only meaningful before shutdown: releasing
+/// the Lease at shutdown closes the watch too.
 async fn election_ended(leadership: &mut watch::Receiver<bool>, elect: bool) {
     if !elect {
         return std::future::pending().await;
