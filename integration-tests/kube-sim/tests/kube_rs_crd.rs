@@ -177,3 +177,71 @@ async fn state_file_keeps_objects_and_crds_between_runs() {
     assert!(namespaces.get("kube-system").await.is_ok());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Like the product's VolumeSnapshotPolicy: `scheduled` and `repeatOnce` each require a field.
+const SWITCH_CRD: &str = r#"{"apiVersion": "apiextensions.k8s.io/v1",
+  "kind": "CustomResourceDefinition", "metadata": {"name": "switches.example.com"},
+  "spec": {"group": "example.com", "scope": "Namespaced",
+    "names": {"kind": "Switch", "plural": "switches"},
+    "versions": [{"name": "v1", "served": true, "storage": true,
+      "subresources": {"status": {}},
+      "schema": {"openAPIV3Schema": {"type": "object", "properties": {
+        "spec": {"type": "object", "properties": {
+          "scheduled": {"type": "object", "required": ["at"],
+            "properties": {"at": {"type": "string"}}},
+          "repeatOnce": {"type": "object", "required": ["count"],
+            "properties": {"count": {"type": "integer"}}}}},
+        "status": {"type": "object", "properties": {
+          "a": {"type": "integer"},
+          "s": {"type": "object", "required": ["x"],
+            "properties": {"x": {"type": "integer"}}}}}}}}}]}}"#;
+
+#[tokio::test]
+async fn apply_removes_parents_it_emptied_in_spec_and_status() {
+    use kube::api::DynamicObject;
+    use kube::discovery::ApiResource;
+
+    let (_sim, client) = common::start_default().await;
+    let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
+    let crd: CustomResourceDefinition = serde_json::from_str(SWITCH_CRD).unwrap();
+    crds.create(&PostParams::default(), &crd).await.unwrap();
+    let established = await_condition(
+        crds,
+        "switches.example.com",
+        conditions::is_crd_established(),
+    );
+    tokio::time::timeout(Duration::from_secs(10), established)
+        .await
+        .unwrap()
+        .unwrap();
+    let gvk = kube::api::GroupVersionKind::gvk("example.com", "v1", "Switch");
+    let resource = ApiResource::from_gvk_with_plural(&gvk, "switches");
+    let switches: Api<DynamicObject> = Api::namespaced_with(client, "default", &resource);
+    let params = PatchParams::apply("switch-controller");
+    let body = |rest: serde_json::Value| {
+        let mut doc = json!({"apiVersion": "example.com/v1", "kind": "Switch",
+            "metadata": {"name": "s"}});
+        doc.as_object_mut()
+            .unwrap()
+            .extend(rest.as_object().unwrap().clone());
+        Patch::Apply(doc)
+    };
+
+    let scheduled = body(json!({"spec": {"scheduled": {"at": "02:00"}}}));
+    switches.patch("s", &params, &scheduled).await.unwrap();
+    let once = body(json!({"spec": {"repeatOnce": {"count": 1}}}));
+    let after = switches.patch("s", &params, &once).await.unwrap();
+    assert_eq!(after.data["spec"], json!({"repeatOnce": {"count": 1}}));
+
+    let full = body(json!({"status": {"a": 1, "s": {"x": 1}}}));
+    switches.patch_status("s", &params, &full).await.unwrap();
+    let short = body(json!({"status": {"a": 1}}));
+    let after = switches.patch_status("s", &params, &short).await.unwrap();
+    assert_eq!(
+        after.data["status"],
+        json!({"a": 1}),
+        "the emptied s goes too"
+    );
+    let again = switches.patch_status("s", &params, &full).await.unwrap();
+    assert_eq!(again.data["status"], json!({"a": 1, "s": {"x": 1}}));
+}

@@ -144,3 +144,108 @@ async fn cel_message_expressions_explain_refusals() {
         k.ok(&["apply", "-f", "-"], Some(&gadget(3))).await;
     }
 }
+
+/// A schema whose alternatives each require a nested field, like the product's
+/// `status.ecsSchedule`/`status.repeatOnce`, and lists of each identity kind.
+const SWITCH_CRD: &str = r#"
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: switches.example.com}
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {kind: Switch, plural: switches}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    subresources: {status: {}}
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              name: {type: string}
+              scheduled:
+                type: object
+                required: [at]
+                properties: {at: {type: string}}
+              repeatOnce:
+                type: object
+                required: [count]
+                properties: {count: {type: integer}}
+              tags:
+                type: array
+                x-kubernetes-list-type: set
+                items: {type: string}
+              ports:
+                type: array
+                x-kubernetes-list-type: map
+                x-kubernetes-list-map-keys: [name]
+                items:
+                  type: object
+                  required: [name]
+                  properties: {name: {type: string}, port: {type: integer}}
+"#;
+
+async fn install_switch_crd(k: &Kubectl) {
+    k.ok(&["apply", "-f", "-"], Some(SWITCH_CRD)).await;
+    let crd = "crd/switches.example.com";
+    k.ok(&["wait", "--for=condition=Established", crd], None)
+        .await;
+}
+
+fn switch(spec: &str) -> String {
+    format!("apiVersion: example.com/v1\nkind: Switch\nmetadata: {{name: s}}\nspec: {spec}\n")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_side_apply_removes_the_alternative_it_stopped_applying() {
+    for bin in KUBECTLS {
+        let (_sim, k) = start(bin).await;
+        install_switch_crd(&k).await;
+        let ssa = ["apply", "--server-side", "-f", "-"];
+
+        let scheduled = switch("{name: a, scheduled: {at: '02:00'}}");
+        k.ok(&ssa, Some(&scheduled)).await;
+        let once = switch("{name: a, repeatOnce: {count: 1}}");
+        k.ok(&ssa, Some(&once)).await;
+        let spec = k
+            .ok(&["get", "switch", "s", "-o", "jsonpath={.spec}"], None)
+            .await;
+        let spec: serde_json::Value = serde_json::from_str(&spec).unwrap();
+        assert_eq!(
+            spec,
+            serde_json::json!({"name": "a", "repeatOnce": {"count": 1}}),
+            "{bin}: the emptied scheduled object goes with its field"
+        );
+        k.ok(&ssa, Some(&scheduled)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn duplicate_set_and_map_list_items_are_refused() {
+    for bin in KUBECTLS {
+        let (_sim, k) = start(bin).await;
+        install_switch_crd(&k).await;
+
+        let tags = switch("{tags: [a, b, a]}");
+        let refused = k.fails(&["apply", "-f", "-"], Some(&tags)).await;
+        assert!(
+            refused.contains(r#"spec.tags[2]: Duplicate value: "a""#),
+            "{bin}: {refused}"
+        );
+
+        let ports = switch("{ports: [{name: x, port: 1}, {name: x, port: 2}]}");
+        let refused = k.fails(&["create", "-f", "-"], Some(&ports)).await;
+        assert!(
+            refused
+                .contains(r#"spec.ports[1]: Duplicate value: map[string]interface {}{"name":"x"}"#),
+            "{bin}: {refused}"
+        );
+        k.ok(&["apply", "-f", "-"], Some(&switch("{tags: [a, b]}")))
+            .await;
+    }
+}

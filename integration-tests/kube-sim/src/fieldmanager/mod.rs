@@ -160,6 +160,12 @@ pub fn apply(
             remove_at(&mut merged, &path);
         }
     }
+    let others: Vec<&FieldSet> = entries
+        .iter()
+        .filter(|e| e.manager != manager)
+        .map(|e| &e.fields)
+        .collect();
+    remove_emptied_parents(&mut merged, &previous, &new_set, &others);
 
     entries.retain(|e| !e.is_apply_of(writer));
     let time = if previous == new_set {
@@ -181,6 +187,40 @@ pub fn apply(
     });
     write(&mut merged, entries);
     Ok(merged)
+}
+
+/// Removes the fields the applier's previous apply reached only as parents (`status.s` of
+/// `status.s.x`) once removals left them empty and neither the new apply nor another manager
+/// owns anything at or below them, as structured-merge-diff does since Kubernetes 1.21:
+/// otherwise an emptied `{}` stays behind and fails a schema that requires its fields.
+/// Deepest parents go first so a chain of emptied objects collapses; `metadata` stays.
+fn remove_emptied_parents(
+    obj: &mut Value,
+    previous: &FieldSet,
+    new_set: &FieldSet,
+    others: &[&FieldSet],
+) {
+    let mut parents: Vec<Path> = previous
+        .leaves()
+        .iter()
+        .flat_map(|leaf| (1..leaf.len()).map(|len| leaf[..len].to_vec()))
+        .filter(|p| p.last().is_some_and(|e| e.starts_with("f:")))
+        .filter(|p| p.as_slice() != ["f:metadata"])
+        .collect();
+    parents.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+    parents.dedup();
+
+    for parent in parents {
+        let owned = new_set.contains(&parent) || others.iter().any(|s| s.contains(&parent));
+        let empty = match value_at(obj, &parent) {
+            Some(Value::Object(map)) => map.is_empty(),
+            Some(Value::Array(items)) => items.is_empty(),
+            _ => false,
+        };
+        if empty && !owned {
+            remove_at(obj, &parent);
+        }
+    }
 }
 
 /// Drops from every manager the fields `obj` no longer has, as kube-apiserver does: a write

@@ -199,3 +199,47 @@ fn an_update_by_another_manager_takes_fields_from_appliers() {
         json!({"f:spec": {"f:replicas": {}}})
     );
 }
+
+#[test]
+fn parents_emptied_by_an_apply_go_unless_someone_else_owns_them() {
+    let base = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"}});
+    let mut full = base.clone();
+    full["spec"] = json!({"replicas": 1, "strategy": {"rollingUpdate": {"maxSurge": 1}}});
+    let mut short = base.clone();
+    short["spec"] = json!({"replicas": 1});
+
+    let live = apply_as(&json!({}), full.clone(), "a", false).unwrap();
+    let after = apply_as(&live, short.clone(), "a", false).unwrap();
+    assert_eq!(
+        after["spec"],
+        json!({"replicas": 1}),
+        "strategy and rollingUpdate go"
+    );
+    assert_eq!(
+        entry(&after, "a").unwrap()["fieldsV1"],
+        json!({"f:spec": {"f:replicas": {}}})
+    );
+
+    let mut other = base.clone();
+    other["spec"] = json!({"strategy": {"type": "RollingUpdate"}});
+    let live = apply_as(&live, other, "b", false).unwrap();
+    let after = apply_as(&live, short, "a", false).unwrap();
+    assert_eq!(
+        after["spec"]["strategy"],
+        json!({"type": "RollingUpdate"}),
+        "b's field keeps the parent; a's emptied rollingUpdate goes"
+    );
+}
+
+#[test]
+fn an_empty_object_the_applier_still_applies_stays() {
+    let base = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"}});
+    let mut full = base.clone();
+    full["spec"] = json!({"strategy": {"rollingUpdate": {"maxSurge": 1}}});
+    let mut emptied = base.clone();
+    emptied["spec"] = json!({"strategy": {"rollingUpdate": {}}});
+
+    let live = apply_as(&json!({}), full, "a", false).unwrap();
+    let after = apply_as(&live, emptied, "a", false).unwrap();
+    assert_eq!(after["spec"], json!({"strategy": {"rollingUpdate": {}}}));
+}

@@ -1,10 +1,12 @@
 //! Custom resource admission against a CRD version's `openAPIV3Schema`: pruning of unknown
-//! fields, defaults, structural validation (types, required, enums, bounds, patterns) and
+//! fields, defaults, structural validation (types, required, enums, bounds, patterns,
+//! `x-kubernetes-list-type` uniqueness) and
 //! `x-kubernetes-validations` CEL rules, reported as one 422 with a cause per field.
 //!
 //! Built-in kinds are not modelled field by field and pass unchanged (see the README).
 
 mod cel;
+mod list_types;
 mod prune;
 mod schema;
 
@@ -98,6 +100,7 @@ pub fn admit(
         Ok(validator) => schema::check(validator, obj),
         Err(_) => Vec::new(),
     };
+    causes.extend(list_types::check(&schema.raw, obj));
     if causes.is_empty() {
         causes.extend(cel::check(desc, schema, obj, old));
     }
