@@ -42,7 +42,8 @@ pub enum DomainError {
     #[error(
         "in time zone {zone:?} (UTC{offset}) hours {earlier_day:?} and hours {later_day:?} fall \
          on different days in ECS's zone (UTC+8), and one ECS policy repeats all hours on the \
-         same weekdays: select all seven weekdays, or split the hours into two policies"
+         same weekdays: select all seven weekdays, or pick a time zone (or hours) that keeps \
+         every hour on one day in UTC+8"
     )]
     SplitAcrossDays {
         zone: String,

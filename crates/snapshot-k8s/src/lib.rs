@@ -2,7 +2,8 @@
 //! writes, and the rules for reading cluster objects that all controllers must share.
 //!
 //! It owns:
-//! - [`vsp`]: the `VolumeSnapshotPolicy` custom resource (spec, status, schema validation);
+//! - [`vsp`]: the `VolumeSnapshotPolicy` custom resource (spec, status, schema validation) and
+//!   [`vsp::validate`], the one answer to "is this policy valid?" that every controller uses;
 //! - [`crd`]: its CRD YAML, generated into the Helm chart by the `snapshot-crdgen` binary;
 //! - [`upstream`]: typed `snapshot.storage.k8s.io/v1` VolumeSnapshot, VolumeSnapshotContent and
 //!   VolumeSnapshotClass, and the pre-provisioned pair that imports an ECS snapshot;

@@ -113,3 +113,67 @@ async fn crd_installs_and_judges_the_walkthrough_like_an_api_server() {
     );
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn label_keys_and_values_kubernetes_would_refuse_are_refused_at_create() {
+    let sim = kube_sim::spawn(kube_sim::Config::default()).await.unwrap();
+    let client = client(&sim).await;
+    let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
+    crds.create(&PostParams::default(), &VolumeSnapshotPolicy::crd())
+        .await
+        .unwrap();
+
+    let policy = |name: &str, selector: Value| {
+        json!({
+            "apiVersion": "storage.alibabacloud.com/v1beta1",
+            "kind": "VolumeSnapshotPolicy",
+            "metadata": {"name": name},
+            "spec": {
+                "pvcSelector": selector,
+                "snapshotSchedule": {"repeatWeekdays": ["1"], "timePoints": ["2"]},
+            },
+        })
+    };
+    let good = json!({
+        "matchLabels": {"example.com/app": "web-1.a_b", "empty": ""},
+        "matchExpressions": [{"key": "tier", "operator": "In", "values": ["db"]}],
+    });
+    apply(&client, &policy("good", good)).await.unwrap();
+
+    let refused = [
+        (
+            "bad-key",
+            json!({"matchLabels": {"bad key!": "v"}}),
+            "matchLabels",
+        ),
+        (
+            "bad-value",
+            json!({"matchLabels": {"app": "v@lue"}}),
+            "matchLabels",
+        ),
+        (
+            "bad-expr-value",
+            json!({"matchExpressions": [{"key": "app", "operator": "In",
+                                         "values": ["bad value!"]}]}),
+            "matchExpressions",
+        ),
+        (
+            "bad-expr-key",
+            json!({"matchExpressions": [{"key": "bad key!", "operator": "Exists"}]}),
+            "matchExpressions",
+        ),
+    ];
+    for (name, selector, field) in refused {
+        let kube::Error::Api(status) = apply(&client, &policy(name, selector)).await.unwrap_err()
+        else {
+            panic!("{name}: expected an API error");
+        };
+        assert!(matches!(status.code, 400 | 422), "{name}: {status:?}");
+        let text = format!("{status:?}");
+        assert!(
+            text.contains(&format!("spec.pvcSelector.{field}")),
+            "{name}: {text}"
+        );
+    }
+    sim.shutdown().await;
+}

@@ -9,6 +9,7 @@
 
 mod interpret;
 mod status;
+mod validity;
 
 use std::collections::BTreeMap;
 
@@ -20,6 +21,9 @@ pub use interpret::{DEFAULT_RETENTION_DAYS, PolicySchedule};
 pub use status::{
     DiskConflict, EcsScheduleStatus, RepeatOnceSnapshot, RepeatOnceSnapshotState, RepeatOnceStatus,
     VolumeSnapshotPolicyStatus,
+};
+pub use validity::{
+    InvalidSpec, KEEP_FOREVER, MAX_RETENTION_DAYS, ValidSchedule, ValidSpec, validate,
 };
 
 /// The desired snapshots: which PVCs, when, for how long, and where their VolumeSnapshots go.
@@ -132,6 +136,24 @@ pub struct SnapshotSchedule {
     pub time_points: Option<Vec<String>>,
 }
 
+/// A Kubernetes label key: an optional DNS subdomain prefix and `/`, then a name of at most 63
+/// characters. The prefix's 253-character limit is left to `crate::selector` (a regex cannot
+/// say it), which reports it as `InvalidSpec`. `[.]` instead of an escaped dot keeps the
+/// pattern free of escapes, so that it reads the same in JSON Schema and in a CEL string.
+/// A macro because `concat!` needs a literal.
+macro_rules! label_key {
+    () => {
+        "^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?([.][a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*/)?\
+         [A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"
+    };
+}
+const LABEL_KEY: &str = label_key!();
+/// A Kubernetes label value: empty, or at most 63 characters like a key's name part.
+const LABEL_VALUE: &str = "^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$";
+const LABEL_KEY_MESSAGE: &str = "matchLabels keys must be label keys: an optional DNS subdomain \
+                                 prefix and '/', then at most 63 letters, digits, '-', '_' or \
+                                 '.', starting and ending with a letter or digit";
+
 /// A label selector over PVCs: `matchLabels` and `matchExpressions` are ANDed. At least one
 /// label must be named, so a policy never selects every PVC of the cluster by accident.
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
@@ -144,7 +166,14 @@ pub struct SnapshotSchedule {
 pub struct PvcSelector {
     /// Labels a PVC must carry with exactly these values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(extend("maxProperties" = 32))]
+    #[schemars(extend(
+        "maxProperties" = 32,
+        "additionalProperties" = {"type": "string", "maxLength": 63, "pattern": LABEL_VALUE},
+        "x-kubernetes-validations" = [{
+            "rule": concat!("self.all(k, size(k) <= 317 && k.matches('", label_key!(), "'))"),
+            "message": LABEL_KEY_MESSAGE
+        }]
+    ))]
     pub match_labels: Option<BTreeMap<String, String>>,
 
     /// Requirements a PVC's labels must all meet.
@@ -163,7 +192,7 @@ pub struct PvcSelector {
 }]))]
 pub struct SelectorRequirement {
     /// The label key.
-    #[schemars(extend("minLength" = 1, "maxLength" = 317))]
+    #[schemars(extend("minLength" = 1, "maxLength" = 317, "pattern" = LABEL_KEY))]
     pub key: String,
 
     /// How the label relates to `values`: In, NotIn, Exists or DoesNotExist.
@@ -172,7 +201,10 @@ pub struct SelectorRequirement {
 
     /// Label values for In and NotIn; empty for Exists and DoesNotExist.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(extend("maxItems" = 64, "items" = {"type": "string", "maxLength": 63}))]
+    #[schemars(extend(
+        "maxItems" = 64,
+        "items" = {"type": "string", "maxLength": 63, "pattern": LABEL_VALUE}
+    ))]
     pub values: Option<Vec<String>>,
 }
 
