@@ -7,7 +7,8 @@
 //!
 //! # Finalizer
 //! [`FINALIZER`] protects the ECS policy: a VSP being deleted keeps it until its ECS policies
-//! are deleted (ECS saying NotFound counts as deleted). Snapshots are never deleted here.
+//! are deleted (ECS saying NotFound counts as deleted), and a one-off VSP keeps it while ECS
+//! still takes its snapshots (see `repeat_once::deletion`). Snapshots are never deleted here.
 //! kube-runtime's `finalizer` keeps it in step: a VSP without it only gets it added (the write
 //! triggers the apply), and it is removed only after a successful cleanup.
 
@@ -36,7 +37,7 @@ use snapshot_domain::{
 use snapshot_k8s::{
     managed::DiskDrivers,
     selector::PvcMatcher,
-    vsp::{VolumeSnapshotPolicy, VolumeSnapshotPolicyStatus},
+    vsp::{RepeatOnceStatus, VolumeSnapshotPolicy, VolumeSnapshotPolicyStatus},
 };
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
@@ -47,7 +48,8 @@ use crate::{
     clock::Clock,
     metrics::Metrics,
     plan::{self, Plan},
-    repeat_once, scheduled,
+    repeat_once::{self, Deletion},
+    scheduled,
     status::{self, FIELD_MANAGER, OWNED_FIELDS, Readiness},
 };
 
@@ -164,15 +166,11 @@ pub async fn run(ctx: Arc<Context>, token: CancellationToken) {
 /// One reconcile: finalizer bookkeeping, then apply or cleanup.
 pub async fn reconcile(vsp: Arc<VolumeSnapshotPolicy>, ctx: Arc<Context>) -> Result<Action, Error> {
     let started = Instant::now();
-    let api: Api<VolumeSnapshotPolicy> = Api::all(ctx.client.clone());
-    let result = finalizer(&api, FINALIZER, vsp, |event| async {
-        match event {
-            Finalizer::Apply(vsp) => apply(&ctx, &vsp).await,
-            Finalizer::Cleanup(vsp) => cleanup(&ctx, &vsp).await,
-        }
-    })
-    .await
-    .map_err(|e| Error::Finalizer(Box::new(e)));
+    let result = match deletion(&ctx, &vsp).await {
+        Ok(Deletion::Wait(wait)) => Ok(wait),
+        Ok(Deletion::Release(job)) => with_finalizer(&ctx, vsp, job).await,
+        Err(e) => Err(e),
+    };
 
     let seconds = started.elapsed().as_secs_f64();
     match &result {
@@ -180,6 +178,34 @@ pub async fn reconcile(vsp: Arc<VolumeSnapshotPolicy>, ctx: Arc<Context>) -> Res
         Err(e) => ctx.metrics.reconcile.failed(e.class(), seconds),
     }
     result
+}
+
+/// `job`: a one-off job as [`deletion`] last saw it, newer than `vsp.status`.
+async fn with_finalizer(
+    ctx: &Arc<Context>,
+    vsp: Arc<VolumeSnapshotPolicy>,
+    job: Option<RepeatOnceStatus>,
+) -> Result<Action, Error> {
+    let api: Api<VolumeSnapshotPolicy> = Api::all(ctx.client.clone());
+    finalizer(&api, FINALIZER, vsp, |event| async {
+        match event {
+            Finalizer::Apply(vsp) => apply(ctx, &vsp).await,
+            Finalizer::Cleanup(vsp) => cleanup(ctx, &vsp, job.as_ref()).await,
+        }
+    })
+    .await
+    .map_err(|e| Error::Finalizer(Box::new(e)))
+}
+
+/// A VSP being deleted whose one-off snapshots ECS is still taking keeps its finalizer and is
+/// polled again. Decided before kube-runtime's `finalizer`, which removes the finalizer
+/// whenever the cleanup succeeds.
+async fn deletion(ctx: &Context, vsp: &VolumeSnapshotPolicy) -> Result<Deletion, Error> {
+    let ours = vsp.finalizers().iter().any(|f| f == FINALIZER);
+    if vsp.metadata.deletion_timestamp.is_none() || !ours {
+        return Ok(Deletion::Release(None));
+    }
+    repeat_once::wait_for_snapshots(ctx, vsp, &ctx.owner(vsp)?).await
 }
 
 /// Requeues a failed object after its own backoff.
@@ -233,9 +259,16 @@ async fn refuse(ctx: &Context, vsp: &VolumeSnapshotPolicy, message: &str) -> Res
     Ok(Action::await_change())
 }
 
-async fn cleanup(ctx: &Context, vsp: &VolumeSnapshotPolicy) -> Result<Action, Error> {
+async fn cleanup(
+    ctx: &Context,
+    vsp: &VolumeSnapshotPolicy,
+    job: Option<&RepeatOnceStatus>,
+) -> Result<Action, Error> {
     let owner = ctx.owner(vsp)?;
     scheduled::remove_policies(ctx, vsp, &owner).await?;
+    if let Some(job) = job {
+        repeat_once::report_kept(ctx, vsp, job).await;
+    }
     ctx.backoff.reset(&owner.uid().to_owned());
     info!(name = owner.name(), "VolumeSnapshotPolicy cleaned up");
     Ok(Action::await_change())

@@ -212,3 +212,85 @@ async fn throttling_and_a_busy_disk_are_retried_never_failed() {
     })
     .await;
 }
+
+/// Deleting a one-off VSP while ECS still takes its snapshots: the finalizer waits (status and
+/// an Event name the snapshots), then goes, with an Event naming what stays in ECS.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleted_while_snapshots_progress_waits_then_names_what_stays_in_ecs() {
+    within(60, async {
+        let chain = Chain::start().await;
+        chain.bound_pvc("web-0", DISKS[0], &[("app", "web")]).await;
+        let spec = json!({
+            "pvcSelector": {"matchLabels": {"app": "web"}},
+            "snapshotSchedule": {"repeatOnce": true},
+        });
+        let uid = uid(&chain.create_vsp("once-del", spec).await);
+        chain
+            .wait_vsp("once-del", "snapshot started", |v| {
+                job_state(v) == [State::Progressing]
+            })
+            .await;
+
+        chain
+            .vsps()
+            .delete("once-del", &Default::default())
+            .await
+            .unwrap();
+        let vsp = chain
+            .wait_vsp("once-del", "deletion waiting", |v| {
+                ready(v).is_some_and(|(_, r)| r == "SnapshotsInProgress")
+                    && message(v).contains("being deleted")
+            })
+            .await;
+        let id = snapshot_id(&vsp);
+        assert!(message(&vsp).contains(&id), "{}", message(&vsp));
+        tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+        assert!(chain.vsps().get_opt("once-del").await.unwrap().is_some());
+
+        chain.advance(120).await;
+        chain.wait_vsp_gone("once-del").await;
+        chain.wait_event("once-del", "SnapshotsKeptInEcs").await;
+        let notes = event_notes(&chain, "once-del").await;
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.contains(&id) && n.contains("kept until deleted")),
+            "{notes:?}"
+        );
+        assert_eq!(
+            owned(&chain.ecs().await, &uid).0,
+            1,
+            "the snapshot stays in ECS"
+        );
+        chain.stop().await;
+    })
+    .await;
+}
+
+fn message(vsp: &VolumeSnapshotPolicy) -> String {
+    let conditions = vsp.status.as_ref().and_then(|s| s.conditions.clone());
+    let ready = conditions
+        .into_iter()
+        .flatten()
+        .find(|c| c.type_ == "Ready");
+    ready.map(|c| c.message).unwrap_or_default()
+}
+
+fn snapshot_id(vsp: &VolumeSnapshotPolicy) -> String {
+    let job = vsp.status.as_ref().and_then(|s| s.repeat_once.as_ref());
+    let entry = job.and_then(|j| j.snapshots.first());
+    entry
+        .and_then(|s| s.snapshot_id.clone())
+        .expect("a snapshot ID")
+}
+
+async fn event_notes(chain: &Chain, name: &str) -> Vec<String> {
+    use k8s_openapi::api::events::v1::Event;
+    let events: kube::Api<Event> = kube::Api::namespaced(chain.client.clone(), "default");
+    let list = events.list(&Default::default()).await.unwrap();
+    list.items
+        .into_iter()
+        .filter(|e| e.regarding.as_ref().and_then(|r| r.name.as_deref()) == Some(name))
+        .filter_map(|e| e.note)
+        .collect()
+}

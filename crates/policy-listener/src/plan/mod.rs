@@ -5,15 +5,14 @@
 //! `Ready=False` with reason `InvalidSpec` and an Event.
 
 use snapshot_domain::{
-    DomainError, Timestamp,
-    schedule::{EcsConversion, Schedule, ScheduleZone, to_ecs},
+    Timestamp,
+    schedule::{EcsConversion, ScheduleZone},
 };
-use snapshot_k8s::{selector::PvcMatcher, vsp::VolumeSnapshotPolicySpec};
-
-/// ECS's "keep until deleted".
-pub const KEEP_FOREVER: i32 = -1;
-/// ECS's largest retention.
-pub const MAX_RETENTION_DAYS: i32 = 65535;
+pub use snapshot_k8s::vsp::{InvalidSpec, KEEP_FOREVER, MAX_RETENTION_DAYS};
+use snapshot_k8s::{
+    selector::PvcMatcher,
+    vsp::{ValidSchedule, VolumeSnapshotPolicySpec, validate},
+};
 
 /// What to do for one VSP.
 #[derive(Debug, Clone)]
@@ -58,70 +57,32 @@ impl Plan {
     }
 }
 
-/// A spec the controller refuses; the message says what to change.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InvalidSpec {
-    pub message: String,
-}
-
-impl InvalidSpec {
-    fn at(field: &str, what: impl std::fmt::Display) -> Self {
-        Self {
-            message: format!("spec.{field}: {what}"),
-        }
-    }
-}
-
 /// Checks and converts `spec`; `default_zone` applies when the spec names no zone.
+///
+/// The checks are `snapshot_k8s::vsp::validate`, the ones pvc-reconciler applies before a
+/// policy may claim disks, so a policy refused here never holds a disk.
 pub fn plan(
     spec: &VolumeSnapshotPolicySpec,
     default_zone: &ScheduleZone,
     now: Timestamp,
 ) -> Result<Plan, InvalidSpec> {
-    let selector =
-        PvcMatcher::new(&spec.pvc_selector).map_err(|e| InvalidSpec::at("pvcSelector", e))?;
-    let retention_days = retention(spec.retention_days)?;
-
-    let schedule = &spec.snapshot_schedule;
-    let weekdays = schedule.repeat_weekdays.clone().unwrap_or_default();
-    let hours = schedule.time_points.clone().unwrap_or_default();
-    if schedule.is_repeat_once() {
-        if !weekdays.is_empty() || !hours.is_empty() {
-            let what = "repeatOnce cannot be combined with repeatWeekdays or timePoints";
-            return Err(InvalidSpec::at("snapshotSchedule", what));
-        }
-        return Ok(Plan::Once(OncePlan {
+    let valid = validate(spec, default_zone, now)?;
+    let (selector, retention_days) = (valid.selector, valid.retention_days);
+    Ok(match valid.schedule {
+        ValidSchedule::Weekly {
+            conversion,
+            summary,
+        } => Plan::Scheduled(ScheduledPlan {
+            selector,
+            conversion,
+            retention_days,
+            summary,
+        }),
+        ValidSchedule::Once => Plan::Once(OncePlan {
             selector,
             retention_days,
-        }));
-    }
-
-    let schedule = Schedule::parse(&weekdays, &hours).map_err(schedule_error)?;
-    let zone = match &spec.time_zone {
-        Some(name) => ScheduleZone::named(name).map_err(|e| InvalidSpec::at("timeZone", e))?,
-        None => default_zone.clone(),
-    };
-    let conversion = to_ecs(&schedule, &zone, now).map_err(|e| InvalidSpec::at("timeZone", e))?;
-    Ok(Plan::Scheduled(ScheduledPlan {
-        selector,
-        summary: format!("{} {}", schedule.summary(), zone.name()),
-        conversion,
-        retention_days,
-    }))
-}
-
-fn retention(days: Option<i32>) -> Result<i32, InvalidSpec> {
-    match days.unwrap_or(KEEP_FOREVER) {
-        d if d == KEEP_FOREVER || (1..=MAX_RETENTION_DAYS).contains(&d) => Ok(d),
-        d => Err(InvalidSpec::at(
-            "retentionDays",
-            format!("{d} is invalid: use -1 (keep until deleted) or 1 to {MAX_RETENTION_DAYS}"),
-        )),
-    }
-}
-
-fn schedule_error(e: DomainError) -> InvalidSpec {
-    InvalidSpec::at("snapshotSchedule", e)
+        }),
+    })
 }
 
 #[cfg(test)]

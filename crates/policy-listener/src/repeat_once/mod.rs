@@ -22,8 +22,11 @@
 //! is retried with backoff; only a permanent refusal (unsupported disk, disk gone) or a
 //! snapshot ECS itself failed marks an entry `Failed`.
 
+mod deletion;
 mod grouping;
 mod start;
+
+pub use deletion::{Deletion, report_kept, wait_for_snapshots};
 
 use std::time::Duration;
 

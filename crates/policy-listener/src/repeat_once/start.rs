@@ -53,6 +53,21 @@ pub async fn advance(
     Ok(pass)
 }
 
+/// Finds out what the job's started snapshots became, starting nothing: adopts snapshots a
+/// killed run started but did not record, then polls. For a VSP being deleted.
+pub async fn settle(
+    ctx: &Context,
+    owner: &PolicyOwner,
+    job: &mut RepeatOnceStatus,
+) -> Result<(), Error> {
+    if !unstarted(job).is_empty() {
+        adopt(ctx, owner, job).await?;
+    }
+    poll_groups(ctx, job).await?;
+    poll_snapshots(ctx, job).await?;
+    Ok(())
+}
+
 fn unstarted(job: &RepeatOnceStatus) -> Vec<String> {
     job.snapshots
         .iter()
