@@ -139,6 +139,7 @@ async fn one_pass(
         &pv_index,
         &ctx.drivers,
         &ctx.default_zone,
+        snapshot_domain::Timestamp::now(),
     );
 
     let mut report = reconciler.pass(&desired, full).await;

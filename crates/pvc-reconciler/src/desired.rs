@@ -6,13 +6,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim};
 use kube::ResourceExt;
 use snapshot_domain::{
+    Timestamp,
     conflict::{PolicyClaim, winner},
     schedule::ScheduleZone,
 };
 use snapshot_k8s::{
     managed::{DiskDrivers, bound_pv_name, resolve},
     selector::PvcMatcher,
-    vsp::{PolicySchedule, VolumeSnapshotPolicy},
+    vsp::{VolumeSnapshotPolicy, validate},
 };
 use tracing::debug;
 
@@ -76,13 +77,15 @@ impl Desired {
     }
 }
 
-/// Computes the desired state. `pvs` is looked up by name.
+/// Computes the desired state as of `now` (a schedule's conversion to ECS's zone depends on
+/// it). `pvs` is looked up by name.
 pub fn compute<'a>(
     vsps: impl IntoIterator<Item = &'a VolumeSnapshotPolicy>,
     pvcs: impl IntoIterator<Item = &'a PersistentVolumeClaim>,
     pvs: &BTreeMap<String, &'a PersistentVolume>,
     drivers: &DiskDrivers,
     default_zone: &ScheduleZone,
+    now: Timestamp,
 ) -> Desired {
     let mut desired = Desired::default();
     let mut matchers = Vec::new();
@@ -90,7 +93,7 @@ pub fn compute<'a>(
         if let Some(id) = vsp.status.as_ref().and_then(|s| s.ecs_policy_id.clone()) {
             desired.our_policy_ids.insert(id);
         }
-        if let Some((claimant, matcher)) = competes(vsp, default_zone) {
+        if let Some((claimant, matcher)) = competes(vsp, default_zone, now) {
             matchers.push((claimant.claim.name.clone(), matcher));
             desired
                 .claimants
@@ -125,22 +128,20 @@ pub fn compute<'a>(
     desired
 }
 
-/// The claimant and matcher of a VSP that may own disks: scheduled, live, stored, with a
-/// valid schedule, zone and selector. Others are policy-listener's to report.
-fn competes(vsp: &VolumeSnapshotPolicy, zone: &ScheduleZone) -> Option<(Claimant, PvcMatcher)> {
+/// The claimant and matcher of a VSP that may own disks: scheduled, live, stored, and valid by
+/// `snapshot_k8s::vsp::validate`, the check behind policy-listener's `InvalidSpec`. A policy
+/// policy-listener refuses never gets an ECS policy ID; were it to win a disk, the disk would
+/// wait for that ID forever.
+fn competes(
+    vsp: &VolumeSnapshotPolicy,
+    zone: &ScheduleZone,
+    now: Timestamp,
+) -> Option<(Claimant, PvcMatcher)> {
     let claim = vsp.disk_claim()?;
-    let valid_schedule = matches!(
-        vsp.spec.snapshot_schedule.interpret(),
-        Ok(PolicySchedule::Weekly(_))
-    );
-    if !valid_schedule || vsp.time_zone(zone.name()).is_err() {
-        debug!(vsp = %claim.name, "invalid schedule or zone: the policy claims no disk");
-        return None;
-    }
-    let matcher = match PvcMatcher::new(&vsp.spec.pvc_selector) {
-        Ok(m) => m,
+    let matcher = match validate(&vsp.spec, zone, now) {
+        Ok(valid) => valid.selector,
         Err(e) => {
-            debug!(vsp = %claim.name, error = %e, "invalid selector: the policy claims no disk");
+            debug!(vsp = %claim.name, error = %e, "invalid spec: the policy claims no disk");
             return None;
         }
     };

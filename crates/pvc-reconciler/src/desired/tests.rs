@@ -50,7 +50,8 @@ fn compute_all(
 ) -> Desired {
     let pvs: BTreeMap<String, &PersistentVolume> = pvs.iter().map(|p| (p.name_any(), p)).collect();
     let zone = ScheduleZone::named("Asia/Shanghai").unwrap();
-    compute(vsps, pvcs, &pvs, &DiskDrivers::default(), &zone)
+    let now = "2026-12-03T00:00:00Z".parse().unwrap();
+    compute(vsps, pvcs, &pvs, &DiskDrivers::default(), &zone, now)
 }
 
 #[test]
@@ -142,4 +143,32 @@ fn unmanaged_pvcs_are_counted_and_unselected_disks_want_nothing() {
             ("Unbound", 1)
         ]
     );
+}
+
+#[test]
+fn a_policy_policy_listener_refuses_claims_no_disk_however_old() {
+    let blk = json!({"matchLabels": {"app": "blk"}});
+    let mut kolkata = vsp("t-k-invalid", "2026-12-01T09:00:00Z", blk.clone(), None);
+    kolkata.spec.time_zone = Some("Asia/Kolkata".into());
+    let mut split = vsp("t-s-invalid", "2026-12-01T09:00:00Z", blk.clone(), None);
+    split.spec.time_zone = Some("UTC".into());
+    split.spec.snapshot_schedule.time_points = Some(vec!["3".into(), "20".into()]);
+    let mut bad_selector = vsp("t-b-invalid", "2026-12-01T09:00:00Z", blk.clone(), None);
+    let key = ("bad key!".to_string(), "blk".to_string());
+    bad_selector.spec.pvc_selector.match_labels = Some([key].into());
+    let valid = vsp("t-v-valid", "2026-12-01T10:00:00Z", blk, Some("sp-valid"));
+
+    for invalid in [kolkata, split, bad_selector] {
+        let name = invalid.metadata.name.clone().unwrap();
+        let desired = compute_all(
+            &[invalid, valid.clone()],
+            &[pvc("blk-0", json!({"app": "blk", "bad key!": "blk"}), true)],
+            &[pv("blk-0", DISK, "d-1")],
+        );
+        let disk = &desired.disks["d-1"];
+        assert_eq!(disk.want, Want::Policy("sp-valid".into()), "{name}");
+        assert_eq!(disk.winner.as_deref(), Some("t-v-valid"), "{name}");
+        assert!(disk.losers.is_empty(), "{name}: {:?}", disk.losers);
+        assert!(!desired.claimants.contains_key(&name), "{name}");
+    }
 }
