@@ -97,3 +97,20 @@ fn repeat_once_keeps_forever_by_default() {
     };
     assert_eq!(p.retention_days, KEEP_FOREVER);
 }
+
+#[test]
+fn a_selector_the_api_server_would_refuse_is_invalid_not_listed() {
+    let now = at("2026-06-01T00:00:00Z");
+    let mut vsp = VspBuilder::new().build();
+    vsp.spec.pvc_selector.match_labels = Some([("bad key!".into(), "v@lue".into())].into());
+    let msg = plan(&vsp.spec, &shanghai(), now).unwrap_err().message;
+    assert!(
+        msg.starts_with("spec.pvcSelector") && msg.contains("\"bad key!\""),
+        "{msg}"
+    );
+
+    let split = VspBuilder::new().weekly(&["1"], &["3", "20"]);
+    let msg = plan(split.spec(), &shanghai(), now).unwrap_err().message;
+    assert!(msg.contains("select all seven weekdays"), "{msg}");
+    assert!(!msg.contains("two policies"), "{msg}");
+}
