@@ -12,7 +12,10 @@
 //! kube-runtime's `finalizer` keeps it in step: a VSP without it only gets it added (the write
 //! triggers the apply), and it is removed only after a successful cleanup.
 
-use std::{sync::Arc, time::Instant};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use controller_support::{
     backoff::PerObjectBackoff, events::EventPublisher, gateway::Gateway, reasons,
@@ -40,7 +43,7 @@ use snapshot_k8s::{
     vsp::{RepeatOnceStatus, VolumeSnapshotPolicy, VolumeSnapshotPolicyStatus},
 };
 use tokio_util::sync::CancellationToken;
-use tracing::{info, warn};
+use tracing::{error, info, warn};
 
 use crate::{
     Error,
@@ -52,6 +55,9 @@ use crate::{
     scheduled,
     status::{self, FIELD_MANAGER, OWNED_FIELDS, Readiness},
 };
+
+/// Event reason: the API server refused a write for good (400, 422).
+pub const API_REFUSED: &str = "KubernetesApiRefused";
 
 /// Protects a VSP's ECS automatic snapshot policy.
 pub const FINALIZER: &str = "storage.alibabacloud.com/ecs-snapshot-policy";
@@ -215,7 +221,32 @@ pub fn error_policy(vsp: Arc<VolumeSnapshotPolicy>, error: &Error, ctx: Arc<Cont
         .backoff
         .next_delay(&key, error.class(), error.retry_after());
     warn!(name = vsp.name_any(), error = %error, retry_in = ?delay, "reconcile failed");
+    if let Some(message) = error.refusal() {
+        report_refusal(&ctx, vsp, message.to_owned(), delay);
+    }
     Action::requeue(delay)
+}
+
+/// A request the API server refused for good (400, 422) is retried only after the longest
+/// backoff and reported as a Warning Event with the server's message. Not as a condition: the
+/// refused request is often the status write itself, and any status write sends every field
+/// policy-listener owns.
+fn report_refusal(ctx: &Context, vsp: Arc<VolumeSnapshotPolicy>, message: String, delay: Duration) {
+    let events = ctx.events.clone();
+    error!(
+        name = vsp.name_any(),
+        message, "the API server refused a write"
+    );
+    let note = format!(
+        "the Kubernetes API server refused a write for this VolumeSnapshotPolicy, retrying in \
+         {}s: {message}",
+        delay.as_secs()
+    );
+    tokio::spawn(async move {
+        events
+            .warning(vsp.as_ref(), API_REFUSED, "WriteStatus", note)
+            .await;
+    });
 }
 
 async fn apply(ctx: &Context, vsp: &VolumeSnapshotPolicy) -> Result<Action, Error> {
