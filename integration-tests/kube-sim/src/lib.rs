@@ -17,6 +17,7 @@ mod crd;
 mod defaults;
 mod discovery;
 mod error;
+mod events;
 mod fieldmanager;
 mod gc;
 mod handlers;

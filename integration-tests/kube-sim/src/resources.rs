@@ -82,8 +82,12 @@ impl ResourceDescriptor {
         self.verbs.iter().any(|v| v == verb)
     }
 
-    /// Identity of the stored collection, shared by every version of the resource.
+    /// Identity of the stored collection, shared by every version of the resource (and by
+    /// both Event groups, see `crate::events`).
     pub fn key(&self) -> ResourceKey {
+        if crate::events::is_events_view(self) {
+            return crate::events::core_key();
+        }
         ResourceKey {
             group: self.group.clone(),
             plural: self.plural.clone(),
@@ -144,6 +148,20 @@ const EVENT_FIELDS: &[&str] = &[
     "reason",
     "reportingComponent",
     "source",
+    "type",
+];
+
+/// The events.k8s.io view's names for [`EVENT_FIELDS`] (see `crate::events`).
+const EVENTS_V1_FIELDS: &[&str] = &[
+    "regarding.kind",
+    "regarding.namespace",
+    "regarding.name",
+    "regarding.uid",
+    "regarding.apiVersion",
+    "regarding.resourceVersion",
+    "regarding.fieldPath",
+    "reason",
+    "reportingController",
     "type",
 ];
 
@@ -312,7 +330,7 @@ fn builtins() -> Vec<Builtin> {
         Builtin {
             short: &["ev"],
             columns: EVENTS_V1_COLS,
-            field_labels: &["reason", "type", "reportingController", "regarding.name"],
+            field_labels: EVENTS_V1_FIELDS,
             ..row("events.k8s.io/v1", "Event", "events")
         },
         Builtin {

@@ -5,6 +5,7 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::meta;
+use crate::resources::ResourceDescriptor;
 
 #[derive(Debug, Clone, PartialEq)]
 enum LabelReq {
@@ -198,6 +199,16 @@ impl FieldSelector {
             reqs.push((field.to_string(), equal, value.trim().to_string()));
         }
         Ok(Self { reqs })
+    }
+
+    /// Parses `text` for `desc`, each label rewritten to the stored field it reads (they differ
+    /// for the events.k8s.io view of core Events), so it matches stored objects.
+    pub fn for_resource(text: &str, desc: &ResourceDescriptor) -> Result<Self> {
+        let mut selector = Self::parse(text, &desc.field_labels)?;
+        for (field, _, _) in &mut selector.reqs {
+            *field = crate::events::stored_field_label(desc, field);
+        }
+        Ok(selector)
     }
 
     pub fn is_empty(&self) -> bool {

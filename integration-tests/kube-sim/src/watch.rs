@@ -77,7 +77,7 @@ fn start(app: Arc<App>, req: &Request) -> Result<Response> {
         desc: req.desc.clone(),
         namespace: req.path.namespace.clone(),
         labels: LabelSelector::parse(&req.params.label_selector)?,
-        fields: FieldSelector::parse(&req.params.field_selector, &req.desc.field_labels)?,
+        fields: FieldSelector::for_resource(&req.params.field_selector, &req.desc)?,
         table: tables::wants_table(req.header("accept")),
         include_object: req.params.include_object.clone(),
     };

@@ -127,7 +127,7 @@ async fn recorder_creates_then_patches_event_series() {
     recorder.publish(&event, &reference).await.unwrap();
     recorder.publish(&event, &reference).await.unwrap();
 
-    let events: Api<K8sEvent> = Api::namespaced(client, "default");
+    let events: Api<K8sEvent> = Api::namespaced(client.clone(), "default");
     let list = events.list(&ListParams::default()).await.unwrap();
     assert_eq!(list.items.len(), 1);
     let series = list.items[0]
@@ -142,6 +142,23 @@ async fn recorder_creates_then_patches_event_series() {
             .and_then(|r| r.name.as_deref()),
         Some("w1")
     );
+
+    let core: Api<k8s_openapi::api::core::v1::Event> = Api::namespaced(client, "default");
+    let about_w1 =
+        ListParams::default().fields("involvedObject.name=w1,involvedObject.kind=Widget");
+    let core_list = core.list(&about_w1).await.unwrap();
+    assert_eq!(
+        core_list.items.len(),
+        1,
+        "the core view lists the same Event"
+    );
+    let seen = &core_list.items[0];
+    assert_eq!(seen.message.as_deref(), Some("size is 2"));
+    assert_eq!(
+        seen.reporting_component.as_deref(),
+        Some("widget-controller")
+    );
+    assert_eq!(seen.series.as_ref().and_then(|s| s.count), Some(2));
 }
 
 #[tokio::test]

@@ -249,3 +249,71 @@ async fn duplicate_set_and_map_list_items_are_refused() {
             .await;
     }
 }
+
+/// An Event about the (cluster-scoped) policy, written as the product's controllers write them.
+fn v1_event(uid: &str) -> String {
+    format!(
+        r#"{{"apiVersion": "events.k8s.io/v1", "kind": "Event",
+  "metadata": {{"name": "nightly.1", "namespace": "default"}},
+  "eventTime": "2026-01-01T00:00:00.000000Z", "type": "Normal", "reason": "Scheduled",
+  "action": "Sync", "note": "policy in effect for 2 disks",
+  "reportingController": "policy-listener", "reportingInstance": "policy-listener-0",
+  "regarding": {{"apiVersion": "storage.alibabacloud.com/v1beta1",
+    "kind": "VolumeSnapshotPolicy", "name": "nightly", "uid": "{uid}"}}}}"#
+    )
+}
+
+const CORE_EVENT: &str = r#"{"apiVersion": "v1", "kind": "Event",
+  "metadata": {"name": "nightly.2", "namespace": "default"},
+  "type": "Warning", "reason": "Throttled", "message": "ECS asked to slow down", "count": 3,
+  "source": {"component": "ecs-gateway"},
+  "involvedObject": {"kind": "VolumeSnapshotPolicy", "name": "nightly"}}"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_of_either_group_are_one_collection() {
+    for bin in KUBECTLS {
+        let (_sim, k) = start(bin).await;
+        install_policy_crd(&k).await;
+        k.ok(&["apply", "-f", "-"], Some(POLICY)).await;
+        let uid_path = "jsonpath={.metadata.uid}";
+        let uid = k.ok(&["get", "vsp", "nightly", "-o", uid_path], None).await;
+        k.ok(&["create", "-f", "-"], Some(&v1_event(&uid))).await;
+
+        let described = k.ok(&["describe", "vsp", "nightly"], None).await;
+        let events = described.split("Events:").nth(1).unwrap_or_default();
+        assert!(
+            events.contains("Scheduled") && events.contains("policy in effect for 2 disks"),
+            "{bin}: an events.k8s.io Event shows in describe: {described}"
+        );
+        let core = k.ok(&["get", "events"], None).await;
+        assert!(
+            core.contains("policy in effect for 2 disks"),
+            "{bin}: {core}"
+        );
+
+        k.ok(&["create", "-f", "-"], Some(CORE_EVENT)).await;
+        let json = ["get", "events.v1.events.k8s.io", "nightly.2", "-o", "json"];
+        let v1: serde_json::Value = serde_json::from_str(&k.ok(&json, None).await).unwrap();
+        assert_eq!(v1["note"], "ECS asked to slow down", "{bin}: {v1}");
+        assert_eq!(v1["regarding"]["name"], "nightly", "{bin}: {v1}");
+        assert_eq!(v1["deprecatedCount"], 3, "{bin}: {v1}");
+        assert_eq!(
+            v1["deprecatedSource"]["component"], "ecs-gateway",
+            "{bin}: {v1}"
+        );
+        assert!(v1.get("message").is_none(), "{bin}: {v1}");
+
+        let selector = "--field-selector=regarding.name=nightly,reason=Throttled";
+        let listed = k
+            .ok(
+                &["get", "events.v1.events.k8s.io", selector, "-o", "name"],
+                None,
+            )
+            .await;
+        assert_eq!(
+            listed.trim(),
+            "event.events.k8s.io/nightly.2",
+            "{bin}: {listed}"
+        );
+    }
+}

@@ -141,7 +141,7 @@ pub(super) fn delete_object(
 pub fn delete_collection(app: &Arc<App>, req: &Request) -> Result<Response> {
     let opts = options(req)?;
     let labels = LabelSelector::parse(&req.params.label_selector)?;
-    let fields = FieldSelector::parse(&req.params.field_selector, &req.desc.field_labels)?;
+    let fields = FieldSelector::for_resource(&req.params.field_selector, &req.desc)?;
     let mut state = app.store.lock();
     let targets: Vec<Value> = state
         .collection(&req.desc.key())

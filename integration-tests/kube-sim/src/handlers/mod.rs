@@ -188,8 +188,12 @@ pub fn json_response(code: StatusCode, value: &Value) -> Response {
     (code, axum::Json(value)).into_response()
 }
 
-/// An object as served in the request's version (stored objects carry the storage version).
+/// An object as served in the request's version (stored objects carry the storage version;
+/// the events.k8s.io view renames the stored core Event's fields).
 pub fn present(desc: &ResourceDescriptor, mut obj: Value) -> Value {
+    if crate::events::is_events_view(desc) {
+        obj = crate::events::from_core(obj);
+    }
     obj["apiVersion"] = Value::String(desc.api_version());
     obj["kind"] = Value::String(desc.kind.clone());
     obj

@@ -42,7 +42,7 @@ struct ListPoint {
 
 pub fn list(app: &Arc<App>, req: &Request) -> Result<Response> {
     let labels = LabelSelector::parse(&req.params.label_selector)?;
-    let fields = FieldSelector::parse(&req.params.field_selector, &req.desc.field_labels)?;
+    let fields = FieldSelector::for_resource(&req.params.field_selector, &req.desc)?;
     let (point, collection) = {
         let state = app.store.lock();
         let point = list_point(&state, req)?;

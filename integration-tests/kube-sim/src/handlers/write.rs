@@ -193,6 +193,11 @@ pub(super) fn finish_update(
     applied: bool,
 ) -> Result<Value> {
     let part = Part::from_subresource(&req.desc, req.path.subresource.as_deref())?;
+    // `stored` has the stored shape; compare and record ownership in that shape.
+    let new = match crate::events::is_events_view(&req.desc) {
+        true => crate::events::to_core(new),
+        false => new,
+    };
     let mut result = lifecycle::prepare_update(&req.desc, stored, new, part)?;
     crate::defaults::apply(&req.desc, &mut result);
     validation::admit(
@@ -279,8 +284,11 @@ pub(super) fn commit_update(
 }
 
 /// Objects are stored in the storage version; with no conversion webhooks only `apiVersion`
-/// differs between versions.
+/// differs between versions, except for the events.k8s.io view of core Events.
 pub(super) fn to_storage(state: &State, desc: &ResourceDescriptor, mut obj: Value) -> Value {
+    if crate::events::is_events_view(desc) {
+        obj = crate::events::to_core(obj);
+    }
     if let Some(storage) = state.registry.storage(&desc.key()) {
         obj["apiVersion"] = Value::String(storage.api_version());
     }

@@ -66,7 +66,7 @@ impl State {
                 group: entry["group"].as_str().unwrap_or_default().into(),
                 plural: entry["resource"].as_str().unwrap_or_default().into(),
             };
-            let object = entry["object"].clone();
+            let (key, object) = crate::events::stored_entry(key, entry["object"].clone());
             objects
                 .entry(key)
                 .or_default()
