@@ -21,7 +21,7 @@ use controller_support::{
     backoff::PerObjectBackoff, events::EventPublisher, gateway::Gateway, reasons,
     status::apply_status,
 };
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use k8s_openapi::api::core::v1::PersistentVolumeClaim;
 use kube::{
     Api, Client, ResourceExt,
@@ -145,8 +145,9 @@ pub async fn run(ctx: Arc<Context>, token: CancellationToken) {
     let pvcs: Api<PersistentVolumeClaim> = Api::all(ctx.client.clone());
     let controller = Controller::new(vsps, watcher::Config::default());
     let store = controller.store();
+    let listed = controller.store();
 
-    controller
+    let running = controller
         .watches(pvcs, watcher::Config::default(), move |pvc| {
             let labels = pvc.labels().clone();
             store
@@ -158,15 +159,37 @@ pub async fn run(ctx: Arc<Context>, token: CancellationToken) {
                 .map(|vsp| ObjectRef::from_obj(vsp.as_ref()))
                 .collect::<Vec<_>>()
         })
-        .graceful_shutdown_on(token.cancelled_owned())
+        .graceful_shutdown_on(token.clone().cancelled_owned())
         .run(reconcile, error_policy, ctx)
         .for_each(|result| async move {
             if let Err(e) = result {
                 warn!(error = %e, "controller event failed");
             }
-        })
-        .await;
+        });
+    tokio::select! {
+        () = running => {}
+        () = shutdown_before_first_list(listed, token) => {
+            info!("shutdown before the first VolumeSnapshotPolicy list succeeded");
+        }
+    }
     info!("policy controller stopped");
+}
+
+/// Completes when shutdown is requested while the VSP cache has never been filled.
+///
+/// kube-runtime holds reconciles until the first list succeeds and its graceful shutdown waits
+/// for that hold, so with the list failing (CRD not installed, API server unreachable) the
+/// controller would only stop at the drain timeout. No reconcile can have started then, so
+/// dropping the controller loses nothing. Once the cache is filled this never completes and
+/// the graceful shutdown lets running reconciles finish.
+async fn shutdown_before_first_list(
+    store: kube::runtime::reflector::Store<VolumeSnapshotPolicy>,
+    token: CancellationToken,
+) {
+    token.cancelled().await;
+    if store.wait_until_ready().now_or_never().is_some() {
+        std::future::pending::<()>().await;
+    }
 }
 
 /// One reconcile: finalizer bookkeeping, then apply or cleanup.

@@ -205,3 +205,37 @@ async fn a_gateway_down_for_a_while_is_retried_until_it_is_back() {
     })
     .await;
 }
+
+/// SIGTERM while the first VSP list keeps failing (here: nothing listens where the API server
+/// should be) stops the controller at once instead of at the drain timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stops_promptly_while_the_first_list_keeps_failing() {
+    within(30, async {
+        let chain = Chain::start().await;
+        let unreachable = kube::Config::new("http://127.0.0.1:1".parse().unwrap());
+        let ctx = policy_listener::controller::Context {
+            client: kube::Client::try_from(unreachable).unwrap(),
+            ..chain.context()
+        };
+        let token = tokio_util::sync::CancellationToken::new();
+        let task = tokio::spawn(policy_listener::controller::run(
+            std::sync::Arc::new(ctx),
+            token.clone(),
+        ));
+        tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+        assert!(
+            !task.is_finished(),
+            "the controller keeps retrying the list"
+        );
+
+        let asked = std::time::Instant::now();
+        token.cancel();
+        tokio::time::timeout(std::time::Duration::from_secs(2), task)
+            .await
+            .expect("the controller stops within 2s of the shutdown request")
+            .unwrap();
+        assert!(asked.elapsed() < std::time::Duration::from_secs(2));
+        chain.stop().await;
+    })
+    .await;
+}
