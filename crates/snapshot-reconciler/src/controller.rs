@@ -22,6 +22,7 @@ use tokio::{sync::watch, time::Instant};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, info};
 
+use snapshot_domain::schedule::ScheduleZone;
 use snapshot_k8s::upstream::DeletionPolicy;
 
 use crate::{
@@ -49,6 +50,8 @@ pub struct Settings {
     pub default_deletion_policy: DeletionPolicy,
     /// CSI drivers whose volumes are managed disks.
     pub csi_drivers: Vec<String>,
+    /// Zone of a policy's hours when it names none: part of whether a policy is valid.
+    pub default_zone: ScheduleZone,
     pub poll_interval: Duration,
     pub full_resync_interval: Duration,
 }
@@ -197,6 +200,7 @@ impl<C: SnapshotCatalog> Reconciler<C> {
             read.pvcs.iter().map(Arc::as_ref),
             read.pvs.iter().map(Arc::as_ref),
             &self.settings.csi_drivers,
+            (&self.settings.default_zone, Timestamp::now()),
         );
         let fallback = self.settings.default_deletion_policy;
         Ok(ClusterView {

@@ -86,6 +86,7 @@ async fn passes_read_the_caches_and_list_each_kind_once() {
         snapshot_class: CLASS.to_owned(),
         default_deletion_policy: DeletionPolicy::Delete,
         csi_drivers: vec![DRIVER.to_owned()],
+        default_zone: snapshot_domain::schedule::ScheduleZone::named("Asia/Shanghai").unwrap(),
         poll_interval: Duration::from_millis(50),
         full_resync_interval: Duration::from_secs(3600),
     };

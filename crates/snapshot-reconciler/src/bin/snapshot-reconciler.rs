@@ -52,6 +52,7 @@ async fn main() -> anyhow::Result<()> {
             snapshot_class,
             default_deletion_policy,
             csi_drivers: wiring.controller.csi_drivers,
+            default_zone: wiring.controller.default_time_zone,
             poll_interval,
             full_resync_interval,
         };

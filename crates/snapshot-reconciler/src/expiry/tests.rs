@@ -19,7 +19,7 @@ fn ownership(retention_days: i32) -> Ownership {
     };
     let mut policy = VolumeSnapshotPolicy::new("nightly", spec);
     policy.metadata.creation_timestamp = Some(Time("2026-11-01T00:00:00Z".parse().unwrap()));
-    Ownership::build(vec![policy], [], [], &[])
+    Ownership::build(vec![policy], [], [], &[], crate::ownership::test_validity())
 }
 
 fn copy(id: &str, created: &str, terminating: bool) -> ((String, String), Held) {

@@ -13,8 +13,15 @@
 use std::{collections::BTreeMap, sync::Arc};
 
 use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim};
-use snapshot_domain::conflict::{PolicyClaim, winner};
-use snapshot_k8s::{selector::PvcMatcher, vsp::VolumeSnapshotPolicy};
+use snapshot_domain::{
+    Timestamp,
+    conflict::{PolicyClaim, winner},
+    schedule::ScheduleZone,
+};
+use snapshot_k8s::{
+    selector::PvcMatcher,
+    vsp::{VolumeSnapshotPolicy, validate},
+};
 use tracing::{debug, warn};
 
 use crate::ecs::EcsSnapshot;
@@ -67,12 +74,15 @@ pub struct Ownership {
 
 impl Ownership {
     /// `drivers` lists the CSI drivers whose volumes are managed; the first is recorded on the
-    /// copies of snapshots whose disk is no longer bound. Policies being deleted own nothing.
+    /// copies of snapshots whose disk is no longer bound. Policies being deleted own nothing,
+    /// and neither do scheduled policies `snapshot_k8s::vsp::validate` refuses as of `now`
+    /// (with `default_zone` for policies naming none): pvc-reconciler gives them no disk.
     pub fn build<'a>(
         policies: Vec<VolumeSnapshotPolicy>,
         pvcs: impl IntoIterator<Item = &'a PersistentVolumeClaim>,
         pvs: impl IntoIterator<Item = &'a PersistentVolume>,
         drivers: &[String],
+        validity: (&ScheduleZone, Timestamp),
     ) -> Self {
         let disks = managed_disks(pvcs, pvs, drivers);
         let mut scheduled = Vec::new();
@@ -93,7 +103,7 @@ impl Ownership {
         }
 
         Self {
-            scheduled: claims_per_disk(&disks, scheduled),
+            scheduled: claims_per_disk(&disks, scheduled, validity),
             disks,
             once,
             retention,
@@ -187,16 +197,17 @@ fn targets(policy: &VolumeSnapshotPolicy, pvc_namespace: Option<&str>) -> Option
 fn claims_per_disk(
     disks: &BTreeMap<String, ManagedDisk>,
     policies: Vec<DiskOwner>,
+    (default_zone, now): (&ScheduleZone, Timestamp),
 ) -> BTreeMap<String, DiskOwner> {
     let matchers: Vec<(DiskOwner, PvcMatcher)> = policies
         .into_iter()
-        .filter_map(|p| match PvcMatcher::new(&p.policy.spec.pvc_selector) {
-            Ok(m) => Some((p, m)),
+        .filter_map(|p| match validate(&p.policy.spec, default_zone, now) {
+            Ok(valid) => Some((p, valid.selector)),
             Err(e) => {
                 warn!(
                     policy = p.claim.name,
                     error = %e,
-                    "skipping a policy with an unusable selector"
+                    "skipping an invalid policy: it owns no disk"
                 );
                 None
             }
@@ -254,6 +265,14 @@ fn managed_disks<'a>(
         );
     }
     disks
+}
+
+/// What unit tests pass as `validity`: Shanghai, on a fixed day.
+#[cfg(test)]
+pub(crate) fn test_validity() -> (&'static ScheduleZone, Timestamp) {
+    static ZONE: std::sync::LazyLock<ScheduleZone> =
+        std::sync::LazyLock::new(|| ScheduleZone::named("Asia/Shanghai").unwrap());
+    (&ZONE, "2026-12-03T00:00:00Z".parse().unwrap())
 }
 
 #[cfg(test)]

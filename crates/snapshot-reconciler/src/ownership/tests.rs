@@ -95,6 +95,7 @@ fn auto_snapshots_of_a_selected_disk_go_to_the_pvc_namespace() {
         &[pvc("shop", "data-0", "web", "pv-1")],
         &[pv("pv-1", DRIVER, "d-1")],
         &drivers(),
+        test_validity(),
     );
     let owner = ownership.owner_of(&snap("s-1", "d-1", "auto", "2026-12-02T00:00:00Z"));
     let owner = owner.unwrap();
@@ -126,6 +127,7 @@ fn unmanaged_and_unselected_disks_have_no_owner() {
             pv("pv-2", DRIVER, "d-2"),
         ],
         &drivers(),
+        test_validity(),
     );
     let at = "2026-12-02T00:00:00Z";
     assert_eq!(ownership.owner_of(&snap("s-1", "d-nfs", "auto", at)), None);
@@ -141,9 +143,31 @@ fn overlapping_policies_give_the_disk_to_the_oldest() {
         &[pvc("shop", "data-0", "web", "pv-1")],
         &[pv("pv-1", DRIVER, "d-1")],
         &drivers(),
+        test_validity(),
     );
     let owner = ownership.owner_of(&snap("s-1", "d-1", "auto", "2026-12-02T00:00:00Z"));
     assert_eq!(owner.unwrap().policy, "a-older");
+}
+
+#[test]
+fn an_invalid_older_policy_owns_no_disk_like_in_pvc_reconciler() {
+    let mut kolkata = policy("a-kolkata", "2026-12-01T00:00:00Z", "web");
+    kolkata.spec.time_zone = Some("Asia/Kolkata".to_owned());
+    let mut split = policy("a-split", "2026-12-01T00:00:00Z", "web");
+    split.spec.time_zone = Some("UTC".to_owned());
+    split.spec.snapshot_schedule.time_points = Some(vec!["3".to_owned(), "20".to_owned()]);
+
+    for invalid in [kolkata, split] {
+        let ownership = Ownership::build(
+            vec![invalid, policy("b-valid", "2026-12-01T05:00:00Z", "web")],
+            &[pvc("shop", "data-0", "web", "pv-1")],
+            &[pv("pv-1", DRIVER, "d-1")],
+            &drivers(),
+            test_validity(),
+        );
+        let owner = ownership.owner_of(&snap("s-1", "d-1", "auto", "2026-12-02T00:00:00Z"));
+        assert_eq!(owner.unwrap().policy, "b-valid");
+    }
 }
 
 #[test]
@@ -173,7 +197,7 @@ fn repeat_once_snapshots_are_found_by_the_ids_in_status() {
         }),
         ..Default::default()
     });
-    let ownership = Ownership::build(vec![once], &[], &[], &drivers());
+    let ownership = Ownership::build(vec![once], &[], &[], &drivers(), test_validity());
     let owner = ownership
         .owner_of(&snap("s-once", "d-gone", "user", "2026-12-02T00:00:00Z"))
         .unwrap();
@@ -194,6 +218,7 @@ fn a_deleting_policy_owns_nothing() {
         &[pvc("shop", "data-0", "web", "pv-1")],
         &[pv("pv-1", DRIVER, "d-1")],
         &drivers(),
+        test_validity(),
     );
     let at = "2026-12-02T00:00:00Z";
     assert_eq!(ownership.owner_of(&snap("s-1", "d-1", "auto", at)), None);

@@ -63,7 +63,13 @@ fn ownership(namespaces: &[&str]) -> Ownership {
         status: None,
     };
     let drivers = ["diskplugin.csi.alibabacloud.com".to_owned()];
-    Ownership::build(vec![policy], &[pvc], &[pv], &drivers)
+    Ownership::build(
+        vec![policy],
+        &[pvc],
+        &[pv],
+        &drivers,
+        crate::ownership::test_validity(),
+    )
 }
 
 fn snap(id: &str, status: &str) -> EcsSnapshot {

@@ -210,6 +210,7 @@ fn reconciler<C: SnapshotCatalog>(
         snapshot_class: CLASS.to_owned(),
         default_deletion_policy: snapshot_k8s::upstream::DeletionPolicy::Delete,
         csi_drivers: vec![DRIVER.to_owned()],
+        default_zone: snapshot_domain::schedule::ScheduleZone::named("Asia/Shanghai").unwrap(),
         poll_interval: Duration::from_millis(50),
         full_resync_interval: Duration::from_secs(3600),
     };
