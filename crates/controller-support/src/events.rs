@@ -3,9 +3,18 @@
 //! # Contract
 //! Controllers publish on transitions (something changed or failed), not on every pass; the
 //! recorder folds repeats of the same reason and note within a few minutes into one Event
-//! series. Publishing never fails a reconcile: a refused Event is logged at error and counted
+//! series. A different note is a new Event: kube's `Recorder` keys its series without the note
+//! (a PVC that moved to another policy would keep the old policy's note with a growing count),
+//! so each (object, type, reason, action) gets its own recorder, replaced when the note
+//! changes. Publishing never fails a reconcile: a refused Event is logged at error and counted
 //! by the caller's metrics, and the work goes on. Cluster-scoped objects get their Events in
 //! the `default` namespace, as kube-apiserver does.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
 
 use k8s_openapi::api::core::v1::ObjectReference;
 use kube::{
@@ -14,11 +23,23 @@ use kube::{
 };
 use tracing::error;
 
+/// How long a series is remembered; kube's recorder forgets its series after 6 minutes.
+const SERIES_TTL: Duration = Duration::from_secs(6 * 60);
+
+/// The recorder of one (object, type, reason, action) and the note its series carries.
+struct Series {
+    note: String,
+    recorder: Recorder,
+    used: Instant,
+}
+
 /// Publishes Events as one controller (`reportingController`) and replica
 /// (`reportingInstance`).
 #[derive(Clone)]
 pub struct EventPublisher {
-    recorder: Recorder,
+    client: Client,
+    reporter: Reporter,
+    series: Arc<Mutex<HashMap<String, Series>>>,
 }
 
 impl std::fmt::Debug for EventPublisher {
@@ -36,8 +57,44 @@ impl EventPublisher {
             instance,
         };
         Self {
-            recorder: Recorder::new(client, reporter),
+            client,
+            reporter,
+            series: Arc::default(),
         }
+    }
+
+    /// The recorder for this Event: the series' own while the note is unchanged (the count
+    /// grows), a fresh one otherwise (a new Event).
+    fn recorder(&self, reference: &ObjectReference, event: &Event) -> Recorder {
+        let key = format!(
+            "{:?}/{}/{}/{}/{}/{:?}/{}/{}",
+            reference.namespace,
+            reference.kind.as_deref().unwrap_or_default(),
+            reference.name.as_deref().unwrap_or_default(),
+            reference.uid.as_deref().unwrap_or_default(),
+            match event.type_ {
+                EventType::Normal => "Normal",
+                EventType::Warning => "Warning",
+            },
+            reference.api_version,
+            event.reason,
+            event.action,
+        );
+        let note = event.note.clone().unwrap_or_default();
+        let now = Instant::now();
+        let mut series = self.series.lock().unwrap_or_else(|p| p.into_inner());
+        series.retain(|_, s| now.duration_since(s.used) < SERIES_TTL);
+        let entry = series.entry(key).or_insert_with(|| Series {
+            note: note.clone(),
+            recorder: Recorder::new(self.client.clone(), self.reporter.clone()),
+            used: now,
+        });
+        if entry.note != note {
+            entry.note = note;
+            entry.recorder = Recorder::new(self.client.clone(), self.reporter.clone());
+        }
+        entry.used = now;
+        entry.recorder.clone()
     }
 
     /// A `Normal` Event on `object`. `reason` comes from [`crate::reasons`]; `action` is what
@@ -79,7 +136,8 @@ impl EventPublisher {
             action: action.to_owned(),
             secondary: None,
         };
-        match self.recorder.publish(&event, &reference).await {
+        let recorder = self.recorder(&reference, &event);
+        match recorder.publish(&event, &reference).await {
             Ok(()) => true,
             Err(e) => {
                 let name = reference.name.unwrap_or_default();
