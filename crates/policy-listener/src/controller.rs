@@ -293,6 +293,7 @@ async fn apply(ctx: &Context, vsp: &VolumeSnapshotPolicy) -> Result<Action, Erro
 async fn refuse(ctx: &Context, vsp: &VolumeSnapshotPolicy, message: &str) -> Result<Action, Error> {
     let readiness = Readiness::not_ready(reasons::INVALID_SPEC, message);
     let mut status = status::current(vsp);
+    status::forget_spec_derived(&mut status);
     if status::is_transition(&status, &readiness) {
         warn!(
             name = vsp.name_any(),

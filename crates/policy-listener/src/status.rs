@@ -104,9 +104,51 @@ pub fn set_ready(
     status.observed_generation = generation;
 }
 
+/// For a spec refused as invalid: clears the fields that describe the spec itself (`schedule`,
+/// and the selection unless a one-off job fixed it), which would otherwise show the last valid
+/// spec's values as if current. What ECS still runs from that spec stays: `ecsPolicyId`,
+/// `ecsSchedule`, `lastSnapshotTime`, `nextSnapshotTime` and the one-off job.
+pub fn forget_spec_derived(status: &mut VolumeSnapshotPolicyStatus) {
+    status.schedule = None;
+    if status.repeat_once.is_none() {
+        status.selected_volumes = None;
+        status.unmanaged_volumes = None;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_invalid_spec_clears_what_describes_the_spec_and_keeps_what_ecs_runs() {
+        let mut status = VolumeSnapshotPolicyStatus {
+            schedule: Some("1 @ 2 Europe/Berlin".into()),
+            selected_volumes: Some(3),
+            unmanaged_volumes: Some(1),
+            ecs_policy_id: Some("sp-1".into()),
+            ..VolumeSnapshotPolicyStatus::default()
+        };
+        forget_spec_derived(&mut status);
+        assert_eq!(
+            (
+                status.schedule,
+                status.selected_volumes,
+                status.unmanaged_volumes
+            ),
+            (None, None, None)
+        );
+        assert_eq!(status.ecs_policy_id.as_deref(), Some("sp-1"));
+
+        let mut once = VolumeSnapshotPolicyStatus {
+            schedule: Some("once".into()),
+            selected_volumes: Some(2),
+            repeat_once: Some(Default::default()),
+            ..VolumeSnapshotPolicyStatus::default()
+        };
+        forget_spec_derived(&mut once);
+        assert_eq!((once.schedule, once.selected_volumes), (None, Some(2)));
+    }
 
     #[test]
     fn transition_time_moves_only_when_the_condition_flips() {

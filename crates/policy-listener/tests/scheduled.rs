@@ -188,6 +188,22 @@ async fn an_unknown_zone_is_a_condition_and_never_reaches_ecs() {
             })
             .await;
         assert_eq!(chain.ecs().await.policies.len(), 1);
+
+        // Broken again: what described the spec is cleared, what ECS still runs stays.
+        chain
+            .patch_vsp(
+                "bad-zone",
+                json!({"spec": {"timeZone": "Mars/Olympus_Mons"}}),
+            )
+            .await;
+        let vsp = chain
+            .wait_vsp("bad-zone", "InvalidSpec again", |v| {
+                ready(v).is_some_and(|r| r.1 == "InvalidSpec")
+            })
+            .await;
+        let status = vsp.status.unwrap();
+        assert_eq!((status.schedule, status.selected_volumes), (None, None));
+        assert!(status.ecs_policy_id.is_some() && status.ecs_schedule.is_some());
         chain.stop().await;
     })
     .await;
