@@ -135,7 +135,12 @@ pub struct SecurityArgs {
 
     /// How often the allow-list file is checked for changes (Kubernetes rotates mounted
     /// ConfigMaps in place), e.g. `10s`.
-    #[arg(long, env = "CONFIG_RELOAD_INTERVAL", default_value = "10s", value_parser = parse_duration)]
+    #[arg(
+        long,
+        env = "CONFIG_RELOAD_INTERVAL",
+        default_value = "10s",
+        value_parser = parse_duration
+    )]
     pub config_reload_interval: Duration,
 
     /// Serve plain-text gRPC to anyone, with every RPC allowed. Local development only: the

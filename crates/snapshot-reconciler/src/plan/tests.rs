@@ -194,9 +194,10 @@ fn a_gone_snapshot_loses_its_snapshot_then_its_content() {
         &held("s-1", "shop", Some(false), Some(false)),
         &rules(),
     );
-    assert!(
-        matches!(&first.actions[..], [Action::DeleteSnapshot { namespace, .. }] if namespace == "shop")
-    );
+    let [Action::DeleteSnapshot { namespace, .. }] = &first.actions[..] else {
+        panic!("expected one DeleteSnapshot, got {:?}", first.actions);
+    };
+    assert_eq!(namespace, "shop");
 
     let second = plan(
         &[],
